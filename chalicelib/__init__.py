@@ -1,0 +1,1 @@
+"""Appointment scheduler for citizen attention offices."""

@@ -1,0 +1,1 @@
+"""DynamoDB adapter: one table, PynamoDB models, repositories."""

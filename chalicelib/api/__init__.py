@@ -1,0 +1,1 @@
+"""HTTP entry points: blueprints per resource, request parsing, error mapping."""

@@ -1,0 +1,102 @@
+"""Request parsing and the one place where errors become problem+json (RFC 9457)."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from datetime import date
+from typing import Any, Callable
+
+from chalice import Blueprint, Response
+
+from ..scheduling.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, Unprocessable
+from ..settings import ConfigurationError
+
+log = logging.getLogger("scheduler.api")
+
+PROBLEM_TYPE = "application/problem+json"
+_STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, Unprocessable: 422}
+_SLUG = {400: "invalid-input", 404: "not-found", 409: "conflict", 422: "unprocessable", 429: "too-many-requests",
+         500: "internal-error", 503: "unavailable"}
+
+
+def problem(status: int, title: str, detail: str, errors: list[FieldError] | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": f"/problems/{_SLUG.get(status, 'error')}", "title": title,
+                            "status": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = [{"field": e.field, "detail": e.detail} for e in errors]
+    body.update(extra)
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": PROBLEM_TYPE, "Cache-Control": "no-store", **(headers or {})})
+
+
+def from_error(error: Exception) -> Response:
+    if isinstance(error, DomainError):
+        status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
+        errors = error.errors if isinstance(error, InvalidInput) else None
+        extra = {"reason": error.reason, **error.extra} if isinstance(error, Conflict) else {}
+        return problem(status, error.title, error.detail, errors, **extra)
+    if isinstance(error, ConfigurationError):
+        log.error("configuration error: %s", error)
+        return problem(503, "Service unavailable", "The service is misconfigured; the operators have been told.")
+    log.exception("unhandled error")
+    return problem(500, "Internal error", "Something went wrong on our side; nothing was changed.")
+
+
+def route(bp: Blueprint, path: str, **options: Any) -> Callable:
+    """``bp.route`` whose view turns every exception into problem+json."""
+
+    def register(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return view(*args, **kwargs)
+            except Exception as error:  # noqa: BLE001 - the single mapping point
+                return from_error(error)
+
+        bp.route(path, **options)(guarded)
+        return view
+
+    return register
+
+
+def query(bp: Blueprint) -> dict[str, str]:
+    return dict(bp.current_request.query_params or {})
+
+
+def json_body(bp: Blueprint) -> dict[str, Any]:
+    raw = bp.current_request.raw_body
+    try:
+        body = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput(FieldError("body", "must be a JSON object (UTF-8)")) from None
+    if not isinstance(body, dict):
+        raise InvalidInput(FieldError("body", "must be a JSON object"))
+    return body
+
+
+def local_date(params: dict[str, str], name: str) -> date | None:
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(FieldError(name, "must be a date YYYY-MM-DD")) from None
+
+
+def dates(params: dict[str, str], *names: str) -> list[date | None]:
+    """Parse several date parameters, reporting every faulty one together."""
+    found, errors = [], []
+    for name in names:
+        try:
+            found.append(local_date(params, name))
+        except InvalidInput as error:
+            errors.extend(error.errors)
+            found.append(None)
+    if errors:
+        raise InvalidInput(errors)
+    return found

@@ -1,0 +1,1 @@
+"""The functional core: no I/O, no clock, no environment, no AWS."""

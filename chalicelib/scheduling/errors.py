@@ -1,0 +1,62 @@
+"""Domain errors. The API layer maps them to HTTP problems in one place."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One input field at fault and why (``field`` is a dotted path)."""
+
+    field: str
+    detail: str
+
+
+class DomainError(Exception):
+    """Base class: ``title`` is stable and human, ``detail`` is specific."""
+
+    title = "Request failed"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(DomainError):
+    """The request is malformed: mapped to 400."""
+
+    title = "Invalid request"
+
+    def __init__(self, errors: list[FieldError] | FieldError, detail: str | None = None) -> None:
+        self.errors = [errors] if isinstance(errors, FieldError) else list(errors)
+        super().__init__(detail or "; ".join(f"{e.field}: {e.detail}" for e in self.errors))
+
+
+class NotFound(DomainError):
+    """Unknown office, service or booking (or a wrong secret): mapped to 404."""
+
+    title = "Not found"
+
+
+@dataclass
+class Conflict(DomainError):
+    """The request is valid but the current state refuses it: mapped to 409.
+
+    ``reason`` is a stable machine-readable code (``slot_taken``,
+    ``too_many_bookings``, ...); ``extra`` is merged into the problem body.
+    """
+
+    reason: str
+    detail: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    title = "Conflict"
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, self.detail)
+
+
+class Unprocessable(DomainError):
+    """Well-formed but contradicts an earlier request (idempotency key reuse): 422."""
+
+    title = "Unprocessable request"

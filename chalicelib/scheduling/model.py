@@ -1,0 +1,120 @@
+"""The office's words as frozen values: Office, Service, Agent, Slot, Booking."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Mapping
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CHANNELS = ("video", "phone", "in_person")
+LOCALES = ("ca", "es", "en")
+
+TimeRange = tuple[int, int]
+"""A wall-clock range ``[start, end)`` on one local date, in minutes after midnight (end <= 1440)."""
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    """Opening hours per weekday (0 = Monday), several ranges per day allowed.
+
+    ``exceptions`` replace a whole date's ranges (an empty tuple closes it).
+    """
+
+    days: Mapping[int, tuple[TimeRange, ...]]
+    exceptions: Mapping[date, tuple[TimeRange, ...]] = field(default_factory=dict)
+
+    def on(self, day: date) -> tuple[TimeRange, ...]:
+        if day in self.exceptions:
+            return self.exceptions[day]
+        return self.days.get(day.weekday(), ())
+
+
+@dataclass(frozen=True)
+class Absence:
+    """An agent's absence, as naive local wall-clock instants in the office zone."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    names: Mapping[str, str]
+    duration_minutes: int
+    step_minutes: int
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    min_notice_minutes: int = 0
+    horizon_days: int = 120
+    channels: tuple[str, ...] = ("video",)
+    change_cutoff_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    display_name: str
+    email: str
+    services: frozenset[str]
+    hours: WeeklyHours | None = None
+    absences: tuple[Absence, ...] = ()
+    busy_calendar_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class HolidayRules:
+    """Public holidays from the ``holidays`` package plus dates listed locally."""
+
+    country: str
+    subdivision: str | None = None
+    local: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class BookingPolicy:
+    max_active_per_citizen: int = 2
+    change_cutoff_minutes: int = 60
+    retention_days: int = 90
+
+
+@dataclass(frozen=True)
+class Office:
+    id: str
+    names: Mapping[str, str]
+    timezone: str
+    locales: tuple[str, ...]
+    contact: Contact
+    hours: WeeklyHours
+    holidays: HolidayRules
+    services: Mapping[str, Service]
+    agents: Mapping[str, Agent]
+    policy: BookingPolicy = BookingPolicy()
+    branding: Mapping[str, str] = field(default_factory=dict)
+    privacy_notice: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def default_locale(self) -> str:
+        return self.locales[0]
+
+    def name(self, locale: str | None = None) -> str:
+        return self.names.get(locale or self.default_locale) or self.names[self.default_locale]
+
+    def agents_for(self, service_id: str) -> tuple[Agent, ...]:
+        """Qualified agents in configuration order (the order ties rotate over)."""
+        return tuple(a for a in self.agents.values() if service_id in a.services)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable start: ``[start, end)`` in UTC and the agents free for it."""
+
+    start: datetime
+    end: datetime
+    agent_ids: tuple[str, ...]

@@ -1,0 +1,1 @@
+"""Use cases: gather inputs through ports, let the core decide, then do the I/O."""

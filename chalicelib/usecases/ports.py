@@ -1,0 +1,19 @@
+"""What the use cases need from the outside world."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Callable, Protocol
+
+from ..scheduling.holds import AgentDay
+
+from ..scheduling.model import Office
+
+Clock = Callable[[], datetime]
+
+
+class Offices(Protocol):
+    def get(self, office_id: str) -> Office: ...
+
+    def put(self, document: dict[str, Any], now: datetime) -> Office: ...
+
+    def ledger(self, office_id: str, first: date, last: date, consistent: bool = False) -> list[AgentDay]: ...
