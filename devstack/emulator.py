@@ -9,6 +9,7 @@ request, response), so benchmarks count real requests and bytes.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -92,6 +93,8 @@ class Emulator:
         from moto.moto_server.threaded_moto_server import MotoRequestHandler
         from moto.server import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise
 
         app = _Serialized(DomainDispatcherApplication(create_backend_app), self.recorder)
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -1,0 +1,84 @@
+"""`make run`: emulator + table + demo offices + ``chalice local``, stopped cleanly on Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from .emulator import FAKE_CREDENTIALS, Emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+OFFICES = sorted((ROOT / "config" / "offices").glob("*.yaml"))
+
+
+def local_environment(emulator_url: str, port: int) -> dict[str, str]:
+    """What the app needs to reach the emulator (the stage's own values come from .chalice/config.json)."""
+    return {
+        **FAKE_CREDENTIALS,
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_REGION": "eu-west-1",
+        "SCHEDULER_AWS_ENDPOINT": emulator_url,
+        "SCHEDULER_TABLE": "scheduler-local",
+        "SCHEDULER_STAGE": "local",
+        "SCHEDULER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"chalice local exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"chalice local did not answer on {url}")
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    emulator = Emulator(port=int(os.environ.get("EMULATOR_PORT", "0"))).start()
+    os.environ.update(local_environment(emulator.url, port))
+    from chalicelib import bootstrap, cli
+
+    bootstrap.use(None)
+    cli.create_table()
+    office_ids = [cli.load_office(str(path)) for path in OFFICES]
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    chalice = subprocess.Popen(
+        [str(Path(sys.executable).parent / "chalice"), "local", "--no-autoreload", "--stage", "local",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env={**os.environ}, start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(f"{base}/v1/offices/{office_ids[0]}", chalice)
+        print("\nThe local stack is up (Ctrl-C stops everything):")
+        print(f"  AWS emulator (DynamoDB, SES, SNS): {emulator.url}")
+        for office_id in office_ids:
+            print(f"  Office API:   {base}/v1/offices/{office_id}")
+            print(f"  Services:     {base}/v1/offices/{office_id}/services")
+        print(flush=True)
+        while not stop.is_set() and chalice.poll() is None:
+            stop.wait(0.5)
+    finally:
+        if chalice.poll() is None:
+            os.killpg(chalice.pid, signal.SIGTERM)
+            try:
+                chalice.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(chalice.pid, signal.SIGKILL)
+                chalice.wait()
+        emulator.stop()
+        print("stopped: chalice local and the emulator are down, ports are free")
+    return 0
