@@ -5,9 +5,9 @@ Tests swap the whole container with ``use(container)``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from . import settings as settings_module
 from .settings import Settings
@@ -33,7 +33,7 @@ def build(settings: Settings) -> Container:
 
     models.configure(settings.table_name, settings.region, settings.aws_endpoint)
     fixed = settings.fixed_now
-    clock = (lambda: fixed) if fixed is not None else (lambda: datetime.now(timezone.utc))
+    clock = (lambda: fixed) if fixed is not None else (lambda: datetime.now(UTC))
     return Container(settings=settings, offices=OfficeStore(), clock=clock)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ def load_office(path: str) -> str:
     from .bootstrap import container
 
     document = read_office_file(path)
-    office = container().offices.put(document, datetime.now(timezone.utc))
+    office = container().offices.put(document, datetime.now(UTC))
     return office.id
 
 

@@ -6,9 +6,9 @@ Lambda may reuse a process: so the composition root calls ``load()`` lazily.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Mapping
+from datetime import UTC, datetime
 
 
 class ConfigurationError(RuntimeError):
@@ -42,12 +42,12 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         if stage == "prod":
             raise ConfigurationError("SCHEDULER_FIXED_NOW is set in the prod stage; refusing to serve.")
         try:
-            fixed_now = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
+            fixed_now = datetime.fromisoformat(fixed)
         except ValueError:
             raise ConfigurationError(f"SCHEDULER_FIXED_NOW is not an ISO 8601 instant: {fixed!r}") from None
         if fixed_now.tzinfo is None:
             raise ConfigurationError("SCHEDULER_FIXED_NOW needs a zone, e.g. 2027-03-01T08:00:00Z")
-        fixed_now = fixed_now.astimezone(timezone.utc)
+        fixed_now = fixed_now.astimezone(UTC)
     return Settings(
         stage=stage,
         table_name=env.get("SCHEDULER_TABLE", "scheduler"),

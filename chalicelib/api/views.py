@@ -1,14 +1,14 @@
 """Domain values to JSON: instants in UTC with ``Z``, local times with their offset."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from ..scheduling.model import Slot
 
 
 def utc(instant: datetime) -> str:
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def local(instant: datetime, zone: str) -> str:

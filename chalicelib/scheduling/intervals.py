@@ -8,7 +8,8 @@ Functions take and return lists sorted by start and non-overlapping
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Iterable, Sequence, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 Span = tuple[T, T]
@@ -39,8 +40,7 @@ def subtract(spans: Sequence[Span], holes: Sequence[Span]) -> list[Span]:
             hole_start, hole_end = holes[k]
             if hole_start > cursor:
                 out.append((cursor, hole_start))
-            if hole_end > cursor:
-                cursor = hole_end
+            cursor = max(cursor, hole_end)
             k += 1
         if cursor < end:
             out.append((cursor, end))

@@ -1,9 +1,9 @@
 """The office's words as frozen values: Office, Service, Agent, Slot, Booking."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Mapping
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHANNELS = ("video", "phone", "in_person")

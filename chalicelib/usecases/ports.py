@@ -1,11 +1,11 @@
 """What the use cases need from the outside world."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ..scheduling.holds import AgentDay
-
 from ..scheduling.model import Office
 
 Clock = Callable[[], datetime]

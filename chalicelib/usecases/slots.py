@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..scheduling.holds import busy_by_agent
 from ..scheduling.availability import find_slots
 from ..scheduling.errors import FieldError, InvalidInput, NotFound
+from ..scheduling.holds import busy_by_agent
 from ..scheduling.holidays import closed_dates
 from ..scheduling.model import Office, Service, Slot
 from .ports import Offices

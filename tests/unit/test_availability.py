@@ -1,7 +1,7 @@
 """The availability engine, with fixed clocks and explicit zones."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +19,6 @@ from chalicelib.scheduling.model import (
     WeeklyHours,
 )
 
-UTC = timezone.utc
 MADRID = ZoneInfo("Europe/Madrid")
 WEEKDAYS_9_TO_14 = WeeklyHours({d: ((540, 840),) for d in range(5)})
 
