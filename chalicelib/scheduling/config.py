@@ -291,14 +291,14 @@ class _Reader:
             return HolidayRules("ES")
         country = self.get(doc, "country", path, str, default="ES")
         subdivision = self.get(doc, "subdivision", path, str, required=False)
-        try:
-            import holidays as package  # validation only: the operator's CLI, not the request path
+        import holidays as package  # validation only: the operator's CLI and the first load
 
-            package.country_holidays(country, subdiv=subdivision)
-        except NotImplementedError:
+        supported = package.list_supported_countries()
+        if country not in supported:
             self.fail(f"{path}.country", f"country {country!r} is not known to the holidays package")
-        except ValueError as exc:
-            self.fail(f"{path}.subdivision", str(exc).split("\n")[0])
+        elif subdivision is not None and subdivision not in supported[country]:
+            self.fail(f"{path}.subdivision", f"{country} has no subdivision {subdivision!r}; "
+                      f"use one of {', '.join(supported[country])}")
         local = [self.day(v.get("date") if isinstance(v, dict) else v, f"{path}.local[{i}]")
                  for i, v in enumerate(self.get(doc, "local", path, list, required=False, default=[]) or [])]
         return HolidayRules(country, subdivision, frozenset(d for d in local if d))

@@ -1,0 +1,57 @@
+"""Shared fixtures: one locked emulator per test run, a fresh table per test."""
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+
+from chalicelib import bootstrap, settings
+from chalicelib.adapters.dynamodb.table import create_table
+from devstack.emulator import FAKE_CREDENTIALS, Emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_OFFICE = ROOT / "config" / "offices" / "salou-oac.yaml"
+FIXED_NOW = datetime(2027, 3, 1, 8, 0, tzinfo=timezone.utc)
+_tables = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    os.environ.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1"})
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def demo_document() -> dict:
+    return yaml.safe_load(DEMO_OFFICE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def stack(emulator, demo_document):
+    """A container on a new table with the demo office loaded and the clock at FIXED_NOW."""
+    table = f"test-{os.getpid()}-{next(_tables)}"
+    create_table(boto3.client("dynamodb", endpoint_url=emulator.url, region_name="eu-west-1"), table)
+    config = settings.load({"SCHEDULER_STAGE": "test", "SCHEDULER_TABLE": table,
+                            "SCHEDULER_AWS_ENDPOINT": emulator.url, "AWS_REGION": "eu-west-1"})
+    container = bootstrap.build(config)
+    container.clock = lambda: FIXED_NOW
+    container.offices.put(demo_document, FIXED_NOW)
+    bootstrap.use(container)
+    yield container
+    bootstrap.use(None)
+
+
+@pytest.fixture
+def client(stack):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="local") as c:
+        yield c
