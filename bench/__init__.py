@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print one JSON object per line ({metric, value, unit, target})."""
