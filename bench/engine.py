@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,7 @@ def main() -> None:
         busy[agent].append((start, start + 1800))
     last = FIRST + timedelta(days=DAYS - 1)
     closed = closed_dates(office.holidays, FIRST, last)
-    now = datetime(2027, 2, 20, 8, tzinfo=timezone.utc)
+    now = datetime(2027, 2, 20, 8, tzinfo=UTC)
     for service_id in ("general-information", "e-office-assistance"):
         service = office.services[service_id]
         timings, found = [], 0

@@ -23,7 +23,7 @@ def cold(statement: str, cwd: Path = ROOT) -> float:
 
 
 # What a first slot request loads on top of ``app`` (imported lazily, so not at cold start).
-REQUEST_PATH = "import chalicelib.adapters.dynamodb.offices, holidays.countries.spain"
+REQUEST_PATH = "import chalicelib.adapters.dynamodb.offices"
 
 
 def ratio(app_dir: Path, label: str) -> None:

@@ -9,7 +9,7 @@ from the bytes each read returned, by DynamoDB's billing rules.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from bench.report import emit, summarize
 from devstack.emulator import FAKE_CREDENTIALS, Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2027, 2, 15, 8, tzinfo=timezone.utc)
+NOW = datetime(2027, 2, 15, 8, tzinfo=UTC)
 MONTH = (date(2027, 3, 1), date(2027, 3, 30))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -16,7 +16,7 @@ from devstack.emulator import FAKE_CREDENTIALS, Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_OFFICE = ROOT / "config" / "offices" / "salou-oac.yaml"
-FIXED_NOW = datetime(2027, 3, 1, 8, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 _tables = itertools.count()
 
 

@@ -49,9 +49,13 @@ class InvalidOfficeConfig(Exception):
         self.problems = problems
 
 
-def parse_office(doc: Any) -> Office:
-    """Validate and build; raises ``InvalidOfficeConfig`` listing every problem."""
-    reader = _Reader()
+def parse_office(doc: Any, check_holidays: bool = True) -> Office:
+    """Validate and build; raises ``InvalidOfficeConfig`` listing every problem.
+
+    Stored documents were checked when loaded: reading them back skips the
+    holiday-region check, which imports the whole ``holidays`` package.
+    """
+    reader = _Reader(check_holidays)
     office = reader.office(doc)
     if reader.problems or office is None:
         raise InvalidOfficeConfig(reader.problems)
@@ -59,8 +63,9 @@ def parse_office(doc: Any) -> Office:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, check_holidays: bool = True) -> None:
         self.problems: list[ConfigProblem] = []
+        self.check_holidays = check_holidays
 
     def fail(self, path: str, reason: str) -> None:
         self.problems.append(ConfigProblem(path, reason))
@@ -291,12 +296,14 @@ class _Reader:
             return HolidayRules("ES")
         country = self.get(doc, "country", path, str, default="ES")
         subdivision = self.get(doc, "subdivision", path, str, required=False)
-        import holidays as package  # validation only: the operator's CLI and the first load
+        supported: dict = {}
+        if self.check_holidays:
+            import holidays as package  # validation only: the operator's CLI and the first load
 
-        supported = package.list_supported_countries()
-        if country not in supported:
+            supported = package.list_supported_countries()
+        if supported and country not in supported:
             self.fail(f"{path}.country", f"country {country!r} is not known to the holidays package")
-        elif subdivision is not None and subdivision not in supported[country]:
+        elif supported and subdivision is not None and subdivision not in supported[country]:
             self.fail(f"{path}.subdivision", f"{country} has no subdivision {subdivision!r}; "
                       f"use one of {', '.join(supported[country])}")
         local = [self.day(v.get("date") if isinstance(v, dict) else v, f"{path}.local[{i}]")

@@ -191,3 +191,13 @@ def test_ties_rotate_and_the_least_loaded_agent_comes_first():
         rank_agents(Slot(datetime(2027, 3, 22, 8, m, tzinfo=UTC), slot.end, order), order, {})[0] for m in range(3)
     }
     assert len(firsts) > 1  # equal agents do not always get the first pick
+
+
+def test_cached_public_holidays_match_the_package_and_fall_back_outside_their_years():
+    from chalicelib.scheduling.holidays import with_public_dates
+
+    rules = HolidayRules("ES", "CT", frozenset({date(2027, 9, 27)}))
+    cached = with_public_dates(rules, 2027, 2028)
+    for first, last in ((date(2027, 1, 1), date(2028, 12, 31)), (date(2029, 1, 1), date(2029, 12, 31))):
+        assert closed_dates(cached, first, last) == closed_dates(rules, first, last)
+    assert date(2029, 4, 2) in closed_dates(cached, date(2029, 1, 1), date(2029, 12, 31))  # Easter Monday 2029

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -8,7 +8,7 @@ from chalicelib.settings import ConfigurationError, load
 
 def test_fixed_now_is_honoured_outside_production():
     settings = load({"SCHEDULER_STAGE": "local", "SCHEDULER_FIXED_NOW": "2027-03-01T08:00:00Z"})
-    assert settings.fixed_now == datetime(2027, 3, 1, 8, tzinfo=timezone.utc)
+    assert settings.fixed_now == datetime(2027, 3, 1, 8, tzinfo=UTC)
     assert bootstrap.build(settings).now() == settings.fixed_now
 
 

@@ -56,6 +56,7 @@ class OfficeRecord(Record):
     """The office's validated configuration document (JSON)."""
 
     document = UnicodeAttribute()
+    public_holidays = UnicodeAttribute(null=True)  # "FIRST-LAST:YYYY-MM-DD,..." from the holidays package
     version = NumberAttribute()
     updated_at = UnicodeAttribute()
 

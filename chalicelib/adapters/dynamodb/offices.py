@@ -2,15 +2,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from ...scheduling.config import parse_office
 from ...scheduling.errors import NotFound
 from ...scheduling.holds import AgentDay
+from ...scheduling.holidays import with_public_dates
 from ...scheduling.model import Office
 from .ledger import from_record
 from .models import LedgerRecord, OfficeRecord
+
+HOLIDAY_YEARS_AHEAD = 5
+
+
+def _public_holidays(office: Office, first: int, last: int) -> str:
+    rules = with_public_dates(office.holidays, first, last)
+    return f"{first}-{last}:" + ",".join(sorted(d.isoformat() for d in rules.public))
 
 
 class OfficeStore:
@@ -26,7 +35,14 @@ class OfficeStore:
             raise NotFound(f"No office {office_id!r}.") from None
         cache_key = (office_id, int(record.version))
         if cache_key not in self._parsed:
-            self._parsed[cache_key] = parse_office(json.loads(record.document))
+            office = parse_office(json.loads(record.document), check_holidays=False)
+            if record.public_holidays:
+                years, _, days = record.public_holidays.partition(":")
+                first, _, last = years.partition("-")
+                rules = replace(office.holidays, public=frozenset(date.fromisoformat(d) for d in days.split(",") if d),
+                                public_years=(int(first), int(last)))
+                office = replace(office, holidays=rules)
+            self._parsed[cache_key] = office
         return self._parsed[cache_key]
 
     def put(self, document: dict[str, Any], now: datetime) -> Office:
@@ -42,6 +58,7 @@ class OfficeStore:
             sk,
             document=json.dumps(document, default=str, ensure_ascii=False, sort_keys=True),
             version=version,
+            public_holidays=_public_holidays(office, now.year - 1, now.year + HOLIDAY_YEARS_AHEAD),
             updated_at=now.isoformat(),
         ).save()
         return office
