@@ -4,6 +4,7 @@ Tests swap the whole container with ``use(container)``.
 """
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 
 from . import settings as settings_module
 from .settings import Settings
+from .usecases.booking import Deps
 
 _lock = threading.Lock()
 _current: Container | None = None
@@ -19,22 +21,38 @@ _current: Container | None = None
 @dataclass
 class Container:
     settings: Settings
-    offices: object
+    offices: Any
+    bookings: Any
+    video: Any
     clock: Callable[[], datetime]
-    extras: dict = field(default_factory=dict)
+    new_id: Callable[[], str] = field(default=lambda: _new_id())
+    new_token: Callable[[], str] = field(default=lambda: secrets.token_hex(32))  # 256 bits
 
     def now(self) -> datetime:
         return self.clock()
 
+    def booking_deps(self) -> Deps:
+        return Deps(offices=self.offices, bookings=self.bookings, clock=self.clock, new_id=self.new_id,
+                    new_token=self.new_token, video=self.video, public_url=self.settings.public_url)
+
+
+def _new_id() -> str:
+    from ulid import ULID
+
+    return str(ULID())
+
 
 def build(settings: Settings) -> Container:
     from .adapters.dynamodb import models
+    from .adapters.dynamodb.bookings import BookingStore
     from .adapters.dynamodb.offices import OfficeStore
+    from .adapters.video import JitsiMeet
 
     models.configure(settings.table_name, settings.region, settings.aws_endpoint)
     fixed = settings.fixed_now
     clock = (lambda: fixed) if fixed is not None else (lambda: datetime.now(UTC))
-    return Container(settings=settings, offices=OfficeStore(), clock=clock)
+    video = JitsiMeet(settings.video_base_url, settings.jitsi_secret, settings.jitsi_app_id)
+    return Container(settings=settings, offices=OfficeStore(), bookings=BookingStore(), video=video, clock=clock)
 
 
 def container() -> Container:

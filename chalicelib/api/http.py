@@ -12,6 +12,7 @@ from chalice import Blueprint, Response
 
 from ..scheduling.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, Unprocessable
 from ..settings import ConfigurationError
+from .views import slot_view
 
 log = logging.getLogger("scheduler.api")
 
@@ -37,6 +38,8 @@ def from_error(error: Exception) -> Response:
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
         errors = error.errors if isinstance(error, InvalidInput) else None
         extra = {"reason": error.reason, **error.extra} if isinstance(error, Conflict) else {}
+        if "alternatives" in extra:
+            extra["alternatives"] = [slot_view(s, extra["timezone"]) for s in extra["alternatives"]]
         return problem(status, error.title, error.detail, errors, **extra)
     if isinstance(error, ConfigurationError):
         log.error("configuration error: %s", error)

@@ -17,3 +17,21 @@ def local(instant: datetime, zone: str) -> str:
 
 def slot_view(slot: Slot, zone: str) -> dict:
     return {"start": utc(slot.start), "end": utc(slot.end), "local_start": local(slot.start, zone)}
+
+
+def booking_view(booking, office, video) -> dict:
+    agent = office.agents.get(booking.agent_id)
+    agent_name = agent.display_name if agent else booking.agent_id
+    video_url = None
+    if booking.video_room:
+        video_url = video.links(booking.video_room, booking.start, booking.end, agent_name).citizen_url
+    return {
+        "id": booking.id, "office_id": booking.office_id, "service_id": booking.service_id,
+        "status": booking.status, "channel": booking.channel,
+        "start": utc(booking.start), "end": utc(booking.end), "local_start": local(booking.start, office.timezone),
+        "video_url": video_url, "agent": {"id": booking.agent_id, "display_name": agent_name},
+        "sequence": booking.sequence, "created_at": utc(booking.created_at), "updated_at": utc(booking.updated_at),
+        "citizen": {"name": booking.citizen.name, "email": booking.citizen.email, "phone": booking.citizen.phone,
+                    "locale": booking.citizen.locale},
+        "notes": booking.notes,
+    }

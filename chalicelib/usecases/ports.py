@@ -17,3 +17,19 @@ class Offices(Protocol):
     def put(self, document: dict[str, Any], now: datetime) -> Office: ...
 
     def ledger(self, office_id: str, first: date, last: date, consistent: bool = False) -> list[AgentDay]: ...
+
+
+class HoldsChanged(Exception):
+    """An agent-day changed since it was read: read again and decide again."""
+
+
+class CitizenLimitReached(Exception):
+    """The citizen's e-mail or phone already holds the maximum of active bookings."""
+
+
+class BookingChanged(Exception):
+    """The booking changed since it was read (another cancel or move won)."""
+
+
+class KeyInUse(Exception):
+    """Another request holds this idempotency key."""

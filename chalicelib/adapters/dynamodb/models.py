@@ -5,7 +5,7 @@ connection per model class, so it also drops those caches.
 """
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -83,6 +83,71 @@ class LedgerRecord(Record):
     @staticmethod
     def sort(day: str, agent_id: str) -> str:
         return f"{day}#{agent_id}"
+
+
+class BookingRecord(Record):
+    """A booking. Personal data lives here only, and expires (TTL) after the retention period."""
+
+    office_id = UnicodeAttribute()
+    service_id = UnicodeAttribute()
+    agent_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    citizen_name = UnicodeAttribute()
+    citizen_email = UnicodeAttribute()
+    citizen_phone = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    notes = UnicodeAttribute(null=True)
+    token_hash = UnicodeAttribute()
+    video_room = UnicodeAttribute(null=True)
+    sequence = NumberAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    hold = UnicodeAttribute()  # "start-end" epoch seconds, buffers included
+    hold_days = UnicodeAttribute()  # local dates of the ledger items holding it, space-separated
+    expires_at = NumberAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    by_agent = Gsi1()
+    by_office = Gsi2()
+
+    @staticmethod
+    def key(booking_id: str) -> tuple[str, str]:
+        return f"BOOKING#{booking_id}", "BOOKING"
+
+
+class CitizenRecord(Record):
+    """A citizen's active bookings at one office (key: a hash of the e-mail or phone).
+
+    ``active`` holds booking ids; the booking transaction adds to it on the
+    condition that fewer than N are held, which stops slot hoarding without a
+    read on the happy path. Ids of past or cancelled bookings are pruned when
+    the condition fails.
+    """
+
+    active = UnicodeSetAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+    @staticmethod
+    def key(office_id: str, digest: str) -> tuple[str, str]:
+        return f"OFFICE#{office_id}#CITIZEN#{digest}", "ACTIVE"
+
+
+class IdempotencyRecord(Record):
+    """A create request's key: the request's hash and the response it got, for 24 hours."""
+
+    request_hash = UnicodeAttribute()
+    booking_id = UnicodeAttribute()
+    response = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(office_id: str, key: str) -> tuple[str, str]:
+        return f"IDEMPOTENCY#{office_id}#{key}", "IDEMPOTENCY"
 
 
 def configure(table_name: str, region: str, host: str | None) -> None:
