@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
@@ -17,7 +16,7 @@ from ...scheduling.contact import Citizen
 from ...scheduling.holds import AgentDay
 from ...usecases.ports import BookingChanged, CitizenLimitReached, HoldsChanged, KeyInUse
 from .ledger import to_record, unchanged_since_read
-from .models import BookingRecord, CitizenRecord, IdempotencyRecord, LedgerRecord, _Meta
+from .models import BookingRecord, CitizenRecord, IdempotencyRecord, LedgerRecord, shared_connection
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class _Transaction:
     labels follow the same grouping so a cancellation reason names its item."""
 
     def __init__(self) -> None:
-        self.tx = TransactWrite(connection=Connection(region=_Meta.region, host=_Meta.host))
+        self.tx = TransactWrite(connection=shared_connection())
         self.labels: dict[str, list[str]] = {"put": [], "update": []}
 
     def save(self, label: str, model: Any, condition: Any = None) -> None:

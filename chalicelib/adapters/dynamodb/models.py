@@ -6,8 +6,12 @@ connection per model class, so it also drops those caches.
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.connection import Connection
+from pynamodb.connection.base import MetaTable
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+
+from .table import TABLE
 
 
 class _Meta:
@@ -150,9 +154,31 @@ class IdempotencyRecord(Record):
         return f"IDEMPOTENCY#{office_id}#{key}", "IDEMPOTENCY"
 
 
+_shared: Connection | None = None
+
+
 def configure(table_name: str, region: str, host: str | None) -> None:
+    """Point every model at the table, through one shared connection.
+
+    PynamoDB builds a botocore client per model class (about 0.1 s each, and
+    racing threads each build their own); one client serves them all.
+    """
+    global _shared
     _Meta.table_name = table_name
     _Meta.region = region
     _Meta.host = host
+    _shared = Connection(region=region, host=host, max_pool_connections=_Meta.max_pool_connections,
+                         connect_timeout_seconds=_Meta.connect_timeout_seconds,
+                         read_timeout_seconds=_Meta.read_timeout_seconds)
+    _shared.client  # noqa: B018 - build it now, once, before any thread races for it
+    _shared.add_meta_table(MetaTable({"TableName": table_name, **TABLE}))  # every index, from the one definition
     for model in (Record, *Record.__subclasses__()):
         model._connection = None
+        model._get_connection().connection = _shared
+
+
+def shared_connection() -> Connection:
+    if _shared is None:
+        configure(_Meta.table_name, _Meta.region, _Meta.host)
+    assert _shared is not None
+    return _shared
