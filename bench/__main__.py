@@ -1,5 +1,5 @@
 """`make bench`: every benchmark, one JSON object per line."""
-from bench import engine, imports, slots
+from bench import booking, engine, imports, slots
 
-for module in (engine, imports, slots):
+for module in (engine, imports, slots, booking):
     module.main()
