@@ -10,11 +10,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from . import settings as settings_module
 from .settings import Settings
 from .usecases.booking import Deps
+from .usecases.delivery import Delivery, deliver
 
 _lock = threading.Lock()
 _current: Container | None = None
@@ -27,15 +29,23 @@ class Container:
     bookings: Any
     video: Any
     clock: Callable[[], datetime]
+    outbox: Any = None
+    email: Any = None
+    sms: Any = None
     new_id: Callable[[], str] = field(default=lambda: _new_id())
-    new_token: Callable[[], str] = field(default=lambda: secrets.token_hex(32))  # 256 bits
+    new_token: Callable[[], str] = field(default=lambda: secrets.token_urlsafe(24))  # 192 bits, 32 chars
 
     def now(self) -> datetime:
         return self.clock()
 
+    def delivery(self) -> Delivery:
+        return Delivery(outbox=self.outbox, email=self.email, sms=self.sms, clock=self.clock,
+                        new_claim=lambda: secrets.token_hex(8))
+
     def booking_deps(self) -> Deps:
         return Deps(offices=self.offices, bookings=self.bookings, clock=self.clock, new_id=self.new_id,
-                    new_token=self.new_token, video=self.video, public_url=self.settings.public_url)
+                    new_token=self.new_token, video=self.video, public_url=self.settings.public_url,
+                    sender_email=self.settings.sender_email, deliver=lambda messages: deliver(self.delivery(), messages))
 
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -51,13 +61,34 @@ def build(settings: Settings) -> Container:
     from .adapters.dynamodb import models
     from .adapters.dynamodb.bookings import BookingStore
     from .adapters.dynamodb.offices import OfficeStore
+    from .adapters.dynamodb.outbox import OutboxStore
+    from .adapters.notify import LocalCopy, SesEmail, SnsSms
     from .adapters.video import JitsiMeet
 
     models.configure(settings.table_name, settings.region, settings.aws_endpoint)
     fixed = settings.fixed_now
     clock = (lambda: fixed) if fixed is not None else (lambda: datetime.now(UTC))
     video = JitsiMeet(settings.video_base_url, settings.jitsi_secret, settings.jitsi_app_id)
-    return Container(settings=settings, offices=OfficeStore(), bookings=BookingStore(), video=video, clock=clock)
+    email: Any = SesEmail(_client("sesv2", settings))
+    sms: Any = SnsSms(_client("sns", settings), settings.sms_sender_id)
+    if settings.outbox_dir:
+        email, sms = LocalCopy(email, Path(settings.outbox_dir)), LocalCopy(sms, Path(settings.outbox_dir))
+    return Container(settings=settings, offices=OfficeStore(), bookings=BookingStore(), video=video, clock=clock,
+                     outbox=OutboxStore(), email=email, sms=sms)
+
+
+def _client(service: str, settings: Settings) -> Callable[[], Any]:
+    """A boto3 client built on first use (most requests send nothing)."""
+    made: list[Any] = []
+
+    def get() -> Any:
+        if not made:
+            import boto3
+
+            made.append(boto3.client(service, region_name=settings.region, endpoint_url=settings.aws_endpoint))
+        return made[0]
+
+    return get
 
 
 def container() -> Container:

@@ -27,6 +27,9 @@ class Settings:
     video_base_url: str
     jitsi_app_id: str | None
     jitsi_secret: str | None
+    sender_email: str
+    sms_sender_id: str | None
+    outbox_dir: str | None
 
     @property
     def is_production(self) -> bool:
@@ -59,4 +62,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         video_base_url=env.get("SCHEDULER_VIDEO_BASE_URL", "https://meet.jit.si"),
         jitsi_app_id=env.get("SCHEDULER_JITSI_APP_ID") or None,
         jitsi_secret=env.get("SCHEDULER_JITSI_SECRET") or None,
+        sender_email=env.get("SCHEDULER_SENDER_EMAIL", "no-reply@example.org"),
+        sms_sender_id=env.get("SCHEDULER_SMS_SENDER_ID") or None,
+        outbox_dir=env.get("SCHEDULER_OUTBOX_DIR") if stage == "local" else None,
     )

@@ -38,6 +38,9 @@ def new_stack(emulator, document: dict) -> bootstrap.Container:
     create_table(boto3.client("dynamodb", endpoint_url=emulator.url, region_name="eu-west-1"), table)
     config = settings.load({"SCHEDULER_STAGE": "test", "SCHEDULER_TABLE": table,
                             "SCHEDULER_AWS_ENDPOINT": emulator.url, "AWS_REGION": "eu-west-1"})
+    ses = boto3.client("sesv2", endpoint_url=emulator.url, region_name="eu-west-1")
+    for sender in ("no-reply@salou.example", config.sender_email):
+        ses.create_email_identity(EmailIdentity=sender)
     container = bootstrap.build(config)
     container.clock = lambda: FIXED_NOW
     container.offices.put(document, FIXED_NOW)

@@ -36,6 +36,7 @@ class Booking:
     updated_at: datetime
     hold_days: tuple[date, ...]
     hold: tuple[int, int]  # epoch seconds the agent is held, buffers included
+    sms_used: int = 0  # SMS planned so far (capped per booking)
 
     @property
     def active(self) -> bool:

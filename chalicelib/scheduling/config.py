@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .model import (
     CHANNELS,
+    DEFAULT_REMINDERS,
     LOCALES,
     WEEKDAYS,
     Absence,
@@ -22,7 +23,9 @@ from .model import (
     BookingPolicy,
     Contact,
     HolidayRules,
+    MessagingPolicy,
     Office,
+    Reminder,
     Service,
     TimeRange,
     WeeklyHours,
@@ -229,6 +232,7 @@ class _Reader:
             services={s.id: s for s in services},
             agents={a.id: a for a in agents},
             policy=self.policy(doc.get("booking") or {}, "booking"),
+            messaging=self.messaging(doc.get("messages") or {}, "messages"),
             branding=self.branding(doc.get("branding") or {}, "branding"),
             privacy_notice=self.texts(doc, "privacy_notice", "", locales, required=False),
         )
@@ -256,6 +260,7 @@ class _Reader:
             channels=channels,
             change_cutoff_minutes=None if cutoff is None else self.integer(doc, "change_cutoff_minutes",
                                                                            path, 0, 60 * 24 * 7),
+            reminders=None if "reminders" not in doc else self.reminders(doc["reminders"], f"{path}.reminders"),
         )
 
     def agent(self, doc: Mapping, path: str, service_ids: set[str]) -> Agent:
@@ -319,6 +324,49 @@ class _Reader:
             change_cutoff_minutes=self.integer(doc, "change_cutoff_minutes", path, 0, 60 * 24 * 7, default=60),
             retention_days=self.integer(doc, "retention_days", path, 1, 3650, default=90),
         )
+
+    def reminders(self, value: Any, path: str) -> tuple[Reminder, ...]:
+        if not isinstance(value, list):
+            self.fail(path, "must be a list of {before_minutes, channels}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            sub = f"{path}[{i}]"
+            if not isinstance(item, dict):
+                self.fail(sub, "must be a mapping")
+                continue
+            before = self.integer(item, "before_minutes", sub, 10, 60 * 24 * 14)
+            channels = tuple(self.get(item, "channels", sub, list, default=[]) or ())
+            for j, channel in enumerate(channels):
+                if channel not in ("email", "sms"):
+                    self.fail(f"{sub}.channels[{j}]", "must be email or sms")
+            out.append(Reminder(before, tuple(c for c in channels if c in ("email", "sms"))))
+        return tuple(out)
+
+    def messaging(self, doc: Any, path: str) -> MessagingPolicy:
+        if not isinstance(doc, dict):
+            self.fail(path, "must be a mapping")
+            return MessagingPolicy()
+        quiet = self.ranges_wrapping(doc.get("quiet_hours", "21:00-09:00"), f"{path}.quiet_hours")
+        countries = self.get(doc, "sms_allowed_countries", path, list, required=False, default=["ES"]) or []
+        for i, code in enumerate(countries):
+            if not (isinstance(code, str) and len(code) == 2 and code.isupper()):
+                self.fail(f"{path}.sms_allowed_countries[{i}]", "must be an ISO country code like ES")
+        reminders = DEFAULT_REMINDERS if "reminders" not in doc else self.reminders(doc["reminders"],
+                                                                                    f"{path}.reminders")
+        return MessagingPolicy(
+            reminders=reminders, quiet_start=quiet[0], quiet_end=quiet[1],
+            sms_countries=frozenset(c for c in countries if isinstance(c, str)),
+            sms_per_booking=self.integer(doc, "sms_per_booking", path, 0, 20, default=6),
+            sender_email=self.get(doc, "sender_email", path, str, required=False),
+        )
+
+    def ranges_wrapping(self, value: Any, path: str) -> tuple[int, int]:
+        match = _RANGE.match(value) if isinstance(value, str) else None
+        if not match or int(match[1]) > 23 or int(match[3]) > 23 or int(match[2]) > 59 or int(match[4]) > 59:
+            self.fail(path, 'must be "HH:MM-HH:MM" (it may wrap midnight, e.g. 21:00-09:00)')
+            return 21 * 60, 9 * 60
+        return int(match[1]) * 60 + int(match[2]), int(match[3]) * 60 + int(match[4])
 
     def branding(self, doc: Any, path: str) -> dict[str, str]:
         if not isinstance(doc, dict):

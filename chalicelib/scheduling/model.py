@@ -38,6 +38,29 @@ class Absence:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """Send on ``channels`` this long before the appointment."""
+
+    before_minutes: int
+    channels: tuple[str, ...]
+
+
+DEFAULT_REMINDERS = (Reminder(24 * 60, ("email", "sms")), Reminder(120, ("sms",)))
+
+
+@dataclass(frozen=True)
+class MessagingPolicy:
+    """Reminders, quiet hours (wall-clock minutes, wrapping midnight) and SMS limits."""
+
+    reminders: tuple[Reminder, ...] = DEFAULT_REMINDERS
+    quiet_start: int = 21 * 60
+    quiet_end: int = 9 * 60
+    sms_countries: frozenset[str] = frozenset({"ES"})
+    sms_per_booking: int = 6
+    sender_email: str | None = None
+
+
+@dataclass(frozen=True)
 class Service:
     id: str
     names: Mapping[str, str]
@@ -49,6 +72,7 @@ class Service:
     horizon_days: int = 120
     channels: tuple[str, ...] = ("video",)
     change_cutoff_minutes: int | None = None
+    reminders: tuple[Reminder, ...] | None = None  # None: the office's
 
 
 @dataclass(frozen=True)
@@ -102,6 +126,7 @@ class Office:
     services: Mapping[str, Service]
     agents: Mapping[str, Agent]
     policy: BookingPolicy = BookingPolicy()
+    messaging: MessagingPolicy = MessagingPolicy()
     branding: Mapping[str, str] = field(default_factory=dict)
     privacy_notice: Mapping[str, str] = field(default_factory=dict)
 
@@ -111,6 +136,9 @@ class Office:
 
     def name(self, locale: str | None = None) -> str:
         return self.names.get(locale or self.default_locale) or self.names[self.default_locale]
+
+    def reminders_for(self, service: Service) -> tuple[Reminder, ...]:
+        return self.messaging.reminders if service.reminders is None else service.reminders
 
     def agents_for(self, service_id: str) -> tuple[Agent, ...]:
         """Qualified agents in configuration order (the order ties rotate over)."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,9 +24,12 @@ from ..scheduling.errors import Conflict, FieldError, InvalidInput, NotFound, Un
 from ..scheduling.holds import AgentDay, busy_by_agent
 from ..scheduling.holidays import closed_dates
 from ..scheduling.model import Office, Service, Slot
+from ..scheduling.outbox import CANCELLATION, CHANGE, CONFIRMATION, Plan
+from .notices import plan_for
 from .ports import BookingChanged, CitizenLimitReached, HoldsChanged, KeyInUse
 from .slots import find_service
 
+log = logging.getLogger("scheduler.booking")
 MAX_ATTEMPTS = 12
 ALTERNATIVES = 3
 ALTERNATIVES_SEARCH_DAYS = 31
@@ -42,6 +46,8 @@ class Deps:
     new_token: Callable[[], str]
     video: Any
     public_url: str
+    sender_email: str = "no-reply@example.org"
+    deliver: Callable[[list], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,20 @@ class Created:
 
 def manage_url(deps: Deps, booking_id: str, token: str) -> str:
     return f"{deps.public_url}/manage/{booking_id}?token={token}"
+
+
+def _send_now(deps: Deps, plan: Plan) -> None:
+    """Committed: try to send at once. Whatever fails here, the sweep sends later."""
+    if deps.deliver is None:
+        return
+    try:
+        deps.deliver([m for m in plan.put if m.due <= deps.clock()])
+    except Exception:
+        log.warning("immediate delivery failed; the sweep will retry", exc_info=True)
+
+
+def _plan(deps: Deps, kind: str, booking: Booking, office: Office, token: str, now: datetime) -> Plan:
+    return plan_for(kind, booking, office, deps.video, manage_url(deps, booking.id, token), deps.sender_email, now)
 
 
 # -- create ----------------------------------------------------------------
@@ -87,9 +107,13 @@ def create_booking(deps: Deps, office_id: str, body: dict[str, Any], idempotency
             if idempotency_key is not None:
                 idem = (idempotency_key, request_hash, {"booking_id": booking_id, "wrapped_token":
                                                         _wrap(token, idempotency_key)})
+            plan = _plan(deps, CONFIRMATION, booking, office, token, now)
+            booking = replace(booking, sms_used=plan.sms_used)
             try:
                 deps.bookings.create(booking, _holding(days, office.id, agent_id, hold_days, booking_id, hold),
-                                     office.policy.max_active_per_citizen, office.policy.retention_days, idem, now)
+                                     office.policy.max_active_per_citizen, office.policy.retention_days, idem, now,
+                                     plan)
+                _send_now(deps, plan)
                 return Created(booking, office, token)
             except HoldsChanged:
                 break  # someone else wrote this agent's day: read again, decide again
@@ -147,14 +171,23 @@ def _replay(deps: Deps, office: Office, key: str, request_hash: str, now: dateti
     booking = deps.bookings.get(replay.booking_id, consistent=True)
     if booking is None:
         return None
-    return Created(booking, office, _wrap(replay.response["wrapped_token"], key), replayed=True)
+    return Created(booking, office, _unwrap(replay.response["wrapped_token"], key), replayed=True)
+
+
+def _pad(key: str, length: int) -> bytes:
+    pad = hashlib.sha256(f"manage-token|{key}".encode()).digest()
+    return (pad * (length // len(pad) + 1))[:length]
 
 
 def _wrap(token: str, key: str) -> str:
     """XOR with a pad derived from the client's key: the stored reply reveals no token without the key."""
-    pad = hashlib.sha256(f"manage-token|{key}".encode()).digest()
-    raw = bytes.fromhex(token)
-    return bytes(a ^ b for a, b in zip(raw, pad * (len(raw) // len(pad) + 1))).hex()
+    raw = token.encode("ascii")
+    return bytes(a ^ b for a, b in zip(raw, _pad(key, len(raw)))).hex()
+
+
+def _unwrap(wrapped: str, key: str) -> str:
+    raw = bytes.fromhex(wrapped)
+    return bytes(a ^ b for a, b in zip(raw, _pad(key, len(raw)))).decode("ascii")
 
 
 # -- read, cancel, move ----------------------------------------------------
@@ -174,8 +207,11 @@ def cancel_booking(deps: Deps, booking_id: str, token: str | None) -> tuple[Book
         days = [d.without(booking.id) for d in deps.bookings.ledger_days(office.id, booking.hold_days)
                 if booking.id in d.entries]
         after = rules.cancelled(booking, now)
+        plan = _plan(deps, CANCELLATION, after, office, token or "", now)
+        after = replace(after, sms_used=plan.sms_used)
         try:
-            deps.bookings.change(booking, after, days, office.policy.retention_days)
+            deps.bookings.change(booking, after, days, office.policy.retention_days, plan)
+            _send_now(deps, plan)
             return after, office
         except (HoldsChanged, BookingChanged):
             booking = deps.bookings.get(booking_id, consistent=True)
@@ -205,8 +241,11 @@ def reschedule_booking(deps: Deps, booking_id: str, token: str | None, body: dic
         days = {**released, **{(d.agent_id, d.day): d for d in taken}}
         after = rules.moved(booking, start, start + timedelta(minutes=service.duration_minutes), agent_id, hold,
                             hold_days, now)
+        plan = _plan(deps, CHANGE, after, office, token or "", now)
+        after = replace(after, sms_used=plan.sms_used)
         try:
-            deps.bookings.change(booking, after, list(days.values()), office.policy.retention_days)
+            deps.bookings.change(booking, after, list(days.values()), office.policy.retention_days, plan)
+            _send_now(deps, plan)
             return after, office
         except (HoldsChanged, BookingChanged):
             booking = deps.bookings.get(booking_id, consistent=True)

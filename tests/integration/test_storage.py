@@ -46,9 +46,19 @@ def test_models_declare_the_keys_and_indexes_of_the_one_definition():
     assert {i["index_name"] for i in BookingRecord._get_schema()["global_secondary_indexes"]} == {"gsi1", "gsi2"}
 
 
-def test_personal_data_stays_in_the_booking_item(stack):
-    booking.create_booking(stack.booking_deps(), "salou-oac", REQUEST, "key-2")
-    others = [r for r in Record.scan() if not r.pk.startswith("BOOKING#")]
-    raw = " ".join(str(r.attribute_values) for r in others)
-    for secret in ("Maria", "maria@example.org", "977309200"):
-        assert secret not in raw
+def raw_items(stack) -> list[dict]:
+    client = boto3.client("dynamodb", endpoint_url=stack.settings.aws_endpoint, region_name="eu-west-1")
+    return client.scan(TableName=stack.settings.table_name)["Items"]  # test-only full read
+
+
+def test_personal_data_is_only_in_the_booking_and_in_messages_not_yet_sent(stack):
+    created = booking.create_booking(stack.booking_deps(), "salou-oac", REQUEST, "key-2")
+    for item in raw_items(stack):
+        text = str(item)
+        holds_personal_data = any(s in text for s in ("Maria", "maria@example.org", "977309200"))
+        kind = item["pk"]["S"].split("#")[0]
+        if kind == "OUTBOX":
+            assert holds_personal_data == (item["status"]["S"] != "sent"), item["sk"]
+        else:
+            assert holds_personal_data == (kind == "BOOKING"), item["pk"]
+    assert any(i["pk"]["S"] == f"OUTBOX#{created.booking.id}" and i["status"]["S"] == "sent" for i in raw_items(stack))

@@ -14,7 +14,9 @@ from pynamodb.transactions import TransactWrite
 from ...scheduling.booking import Booking
 from ...scheduling.contact import Citizen
 from ...scheduling.holds import AgentDay
+from ...scheduling.outbox import Plan
 from ...usecases.ports import BookingChanged, CitizenLimitReached, HoldsChanged, KeyInUse
+from . import outbox
 from .ledger import to_record, unchanged_since_read
 from .models import BookingRecord, CitizenRecord, IdempotencyRecord, LedgerRecord, shared_connection
 
@@ -38,7 +40,17 @@ class _Transaction:
 
     def __init__(self) -> None:
         self.tx = TransactWrite(connection=shared_connection())
-        self.labels: dict[str, list[str]] = {"put": [], "update": []}
+        self.labels: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
+
+    def delete(self, label: str, model: Any) -> None:
+        self.tx.delete(model, add_version_condition=False)
+        self.labels["delete"].append(label)
+
+    def outbox(self, plan: Plan, retention_until: datetime) -> None:
+        for message in plan.put:
+            self.save("outbox", outbox.to_record(message, retention_until))
+        for key in plan.delete:
+            self.delete("outbox", outbox.deletion(plan.booking_id, key))
 
     def save(self, label: str, model: Any, condition: Any = None) -> None:
         self.tx.save(model, condition=condition)
@@ -52,7 +64,7 @@ class _Transaction:
         try:
             self.tx._commit()
         except TransactWriteError as error:
-            order = self.labels["put"] + self.labels["update"]
+            order = self.labels["delete"] + self.labels["put"] + self.labels["update"]
             reasons = error.cancellation_reasons or []
             failed = {order[i] for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"}
             if "citizen" in failed:
@@ -92,9 +104,10 @@ class BookingStore:
         return [d for d in (from_record(office_id, r) for r in records) if d.day in days]
 
     def create(self, booking: Booking, days: list[AgentDay], limit: int, retention_days: int,
-               idempotency: tuple[str, str, dict[str, Any]] | None, now: datetime) -> None:
-        """One transaction: the booking, its ledger items, the citizen's counters, the key."""
+               idempotency: tuple[str, str, dict[str, Any]] | None, now: datetime, plan: Plan) -> None:
+        """One transaction: the booking, its ledger items, the citizen's counters, the key, the messages."""
         tx = _Transaction()
+        tx.outbox(plan, booking.end + timedelta(days=retention_days))
         tx.save("booking", _to_record(booking, retention_days), BookingRecord.pk.does_not_exist())
         for day in days:
             tx.save("ledger", to_record(day), unchanged_since_read(day))
@@ -124,9 +137,11 @@ class BookingStore:
             if done:
                 record.update(actions=[CitizenRecord.active.delete(done)])
 
-    def change(self, before: Booking, after: Booking, days: list[AgentDay], retention_days: int) -> None:
-        """One transaction: the booking (if nobody changed it since read) and the ledger items."""
+    def change(self, before: Booking, after: Booking, days: list[AgentDay], retention_days: int,
+               plan: Plan) -> None:
+        """One transaction: the booking (if nobody changed it since read), the ledger items, the messages."""
         tx = _Transaction()
+        tx.outbox(plan, after.end + timedelta(days=retention_days))
         tx.save("booking", _to_record(after, retention_days), BookingRecord.sequence == before.sequence)
         for day in days:
             tx.save("ledger", to_record(day), unchanged_since_read(day))
@@ -158,6 +173,7 @@ def _to_record(b: Booking, retention_days: int) -> BookingRecord:
         citizen_phone=b.citizen.phone, locale=b.citizen.locale, notes=b.notes, token_hash=b.token_hash,
         video_room=b.video_room, sequence=b.sequence, created_at=_iso(b.created_at), updated_at=_iso(b.updated_at),
         hold=f"{b.hold[0]}-{b.hold[1]}", hold_days=" ".join(d.isoformat() for d in b.hold_days),
+        sms_used=b.sms_used,
         expires_at=int((b.end + timedelta(days=retention_days)).timestamp()),
         gsi1pk=f"OFFICE#{b.office_id}#AGENT#{b.agent_id}", gsi1sk=f"{start}#{b.id}",
         gsi2pk=f"OFFICE#{b.office_id}", gsi2sk=f"{start}#{b.id}",
@@ -173,4 +189,5 @@ def _from_record(r: BookingRecord) -> Booking:
         token_hash=r.token_hash, video_room=r.video_room, sequence=int(r.sequence),
         created_at=_instant(r.created_at), updated_at=_instant(r.updated_at),
         hold_days=tuple(date.fromisoformat(d) for d in r.hold_days.split()), hold=(int(start), int(end)),
+        sms_used=int(r.sms_used or 0),
     )

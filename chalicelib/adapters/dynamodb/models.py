@@ -111,6 +111,7 @@ class BookingRecord(Record):
     updated_at = UnicodeAttribute()
     hold = UnicodeAttribute()  # "start-end" epoch seconds, buffers included
     hold_days = UnicodeAttribute()  # local dates of the ledger items holding it, space-separated
+    sms_used = NumberAttribute(default=0)
     expires_at = NumberAttribute()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
@@ -182,3 +183,32 @@ def shared_connection() -> Connection:
         configure(_Meta.table_name, _Meta.region, _Meta.host)
     assert _shared is not None
     return _shared
+
+
+class OutboxRecord(Record):
+    """A message to send. While waiting it carries ``due_pk``/``due_at`` (the sparse ``due``
+    index); once sent they go, and so do the recipient and the contents."""
+
+    office_id = UnicodeAttribute()
+    booking_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    due_pk = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(null=True)
+    claim = UnicodeAttribute(null=True)
+    recipient = UnicodeAttribute(null=True)
+    recipient_name = UnicodeAttribute(null=True)
+    facts = UnicodeAttribute(null=True)
+    invite = UnicodeAttribute(null=True)
+    method = UnicodeAttribute(null=True)
+    sent_at = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+    due = DueIndex()
+
+    @staticmethod
+    def key(booking_id: str, message_key: str) -> tuple[str, str]:
+        return f"OUTBOX#{booking_id}", message_key
