@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..scheduling.outbox import EMAIL, Message
+from ..scheduling.outbox import EMAIL, REMINDER, Message
 
 log = logging.getLogger("scheduler.delivery")
 MESSAGE_FIELDS = ("kind", "locale", "office_name", "office_email", "office_phone", "service_name", "citizen_name",
@@ -52,6 +52,10 @@ def deliver(delivery: Delivery, messages: list[Message]) -> Report:
         claimed = delivery.outbox.claim(message, now, delivery.new_claim())
         if claimed is None:
             skipped += 1  # another sender has it, or it changed
+            continue
+        if message.kind == REMINDER and datetime.fromisoformat(message.facts["start"]) <= now:
+            delivery.outbox.sent(claimed, now)  # too late to remind: the appointment has begun
+            skipped += 1
             continue
         try:
             _send(delivery, claimed.message)
