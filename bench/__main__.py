@@ -1,5 +1,5 @@
 """`make bench`: every benchmark, one JSON object per line."""
-from bench import booking, engine, imports, slots
+from bench import booking, engine, imports, slots, sweep
 
-for module in (engine, imports, slots, booking):
+for module in (engine, imports, slots, booking, sweep):
     module.main()

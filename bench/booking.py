@@ -40,6 +40,7 @@ def main() -> None:
         container.clock = lambda: NOW
         container.offices.put(document, NOW)
         deps = container.booking_deps()
+        deps.deliver = None  # the booking itself; the immediate send is measured on its own below
         booking.create_booking(deps, "salou-oac", request("2027-03-22T08:00:00Z", 0), None)  # warm caches
 
         def measure(name: str, target: str | None, action) -> object:
@@ -60,6 +61,15 @@ def main() -> None:
         measure("booking.reschedule", None, lambda: booking.reschedule_booking(
             deps, created.booking.id, created.token, {"start": "2027-03-25T09:00:00Z"}))
         measure("booking.cancel", None, lambda: booking.cancel_booking(deps, created.booking.id, created.token))
+
+        class NullSender:
+            def send(self, *args: object) -> None:
+                return None
+
+        container.email = container.sms = NullSender()
+        with_send = container.booking_deps()
+        measure("booking.create_and_send_confirmation", None,
+                lambda: booking.create_booking(with_send, "salou-oac", request("2027-03-26T09:00:00Z", 3), None))
 
 
 if __name__ == "__main__":

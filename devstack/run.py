@@ -26,7 +26,31 @@ def local_environment(emulator_url: str, port: int) -> dict[str, str]:
         "SCHEDULER_TABLE": "scheduler-local",
         "SCHEDULER_STAGE": "local",
         "SCHEDULER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "SCHEDULER_OUTBOX_DIR": str(ROOT / "var" / "outbox"),
     }
+
+
+def verify_senders(emulator_url: str, addresses: list[str]) -> None:
+    """The emulator's SES, like SES in its sandbox, sends only from verified identities."""
+    import boto3
+
+    ses = boto3.client("sesv2", endpoint_url=emulator_url, region_name="eu-west-1")
+    for address in addresses:
+        ses.create_email_identity(EmailIdentity=address)
+
+
+def sweep_forever(stop: threading.Event, seconds: float) -> None:
+    """What EventBridge does in AWS every 5 minutes, here every few seconds: reminders and retries."""
+    from chalicelib.bootstrap import container
+    from chalicelib.usecases.delivery import sweep
+
+    while not stop.wait(seconds):
+        try:
+            report = sweep(container().delivery())
+            if report.sent or report.failed:
+                print(f"sweep: {report.sent} sent, {report.failed} failed", flush=True)
+        except Exception as error:  # noqa: BLE001 - keep sweeping; the outbox keeps the messages
+            print(f"sweep failed: {type(error).__name__}: {error}", flush=True)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
@@ -51,10 +75,16 @@ def main() -> int:
     bootstrap.use(None)
     cli.create_table()
     office_ids = [cli.load_office(str(path)) for path in OFFICES]
+    offices = [bootstrap.container().offices.get(office_id) for office_id in office_ids]
+    verify_senders(emulator.url, sorted({os.environ.get("SCHEDULER_SENDER_EMAIL", "no-reply@example.org"),
+                                         *(o.messaging.sender_email for o in offices if o.messaging.sender_email)}))
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    sweeper = threading.Thread(target=sweep_forever, name="sweep", daemon=True,
+                               args=(stop, float(os.environ.get("SCHEDULER_SWEEP_SECONDS", "20"))))
+    sweeper.start()
     chalice = subprocess.Popen(
         [str(Path(sys.executable).parent / "chalice"), "local", "--no-autoreload", "--stage", "local",
          "--host", "127.0.0.1", "--port", str(port)],
@@ -68,6 +98,7 @@ def main() -> int:
         for office_id in office_ids:
             print(f"  Office API:   {base}/v1/offices/{office_id}")
             print(f"  Services:     {base}/v1/offices/{office_id}/services")
+        print(f"  Outbox:       {base}/dev/outbox   (e-mails also as .eml files in var/outbox/)")
         print(flush=True)
         while not stop.is_set() and chalice.poll() is None:
             stop.wait(0.5)
