@@ -69,7 +69,7 @@ def main() -> None:
         container.email = container.sms = NullSender()
         with_send = container.booking_deps()
         measure("booking.create_and_send_confirmation", None,
-                lambda: booking.create_booking(with_send, "salou-oac", request("2027-03-26T09:00:00Z", 3), None))
+                lambda: booking.create_booking(with_send, "salou-oac", request("2027-03-30T08:00:00Z", 3), None))
 
 
 if __name__ == "__main__":

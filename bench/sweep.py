@@ -8,14 +8,14 @@ makes is counted at the emulator.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 
 from bench.report import emit, summarize
 from devstack.emulator import FAKE_CREDENTIALS, Emulator
 
-NOW = datetime(2027, 3, 1, 8, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, 8, tzinfo=UTC)
 BOOKINGS, DUE = 10_000, 5
 
 

@@ -86,9 +86,10 @@ def plan_messages(
                 return
             budget -= 1
         recipient = email if channel == EMAIL else phone
-        method = ("CANCEL" if kind == CANCELLATION else "REQUEST") if channel == EMAIL else None
+        with_invite = channel == EMAIL and message_kind != REMINDER  # the calendar already has it
+        method = ("CANCEL" if kind == CANCELLATION else "REQUEST") if with_invite else None
         put.append(Message(office_id, booking_id, key, message_kind, channel, due, recipient, name,
-                           {**facts, "kind": message_kind}, invite if channel == EMAIL else None, method))
+                           {**facts, "kind": message_kind}, invite if with_invite else None, method))
 
     add(f"{kind}#{EMAIL}#{sequence}", kind, EMAIL, now)
     add(f"{kind}#{SMS}#{sequence}", kind, SMS, now)

@@ -76,3 +76,8 @@ def test_a_service_may_have_its_own_reminders():
 def test_backoff_doubles():
     now = local(2027, 1, 1, 10, 0)
     assert [retry_at(now, n) - now for n in (1, 2, 3, 4)] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+
+
+def test_reminder_emails_carry_no_invite():
+    reminder = next(m for m in plan().put if m.key == "reminder#0#email")
+    assert reminder.invite is None and reminder.method is None
