@@ -10,15 +10,24 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from ..scheduling.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, Unprocessable
+from ..scheduling.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
 from ..settings import ConfigurationError
 from .views import slot_view
 
 log = logging.getLogger("scheduler.api")
 
 PROBLEM_TYPE = "application/problem+json"
-_STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, Unprocessable: 422}
-_SLUG = {400: "invalid-input", 404: "not-found", 409: "conflict", 422: "unprocessable", 429: "too-many-requests",
+_STATUS = {InvalidInput: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Unprocessable: 422}
+_SLUG = {400: "invalid-input", 401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict", 422: "unprocessable", 429: "too-many-requests",
          500: "internal-error", 503: "unavailable"}
 
 
@@ -40,7 +49,8 @@ def from_error(error: Exception) -> Response:
         extra = {"reason": error.reason, **error.extra} if isinstance(error, Conflict) else {}
         if "alternatives" in extra:
             extra["alternatives"] = [slot_view(s, extra["timezone"]) for s in extra["alternatives"]]
-        return problem(status, error.title, error.detail, errors, **extra)
+        headers = {"WWW-Authenticate": 'Bearer realm="staff"'} if status == 401 else None
+        return problem(status, error.title, error.detail, errors, headers, **extra)
     if isinstance(error, ConfigurationError):
         log.error("configuration error: %s", error)
         return problem(503, "Service unavailable", "The service is misconfigured; the operators have been told.")

@@ -60,3 +60,15 @@ class Unprocessable(DomainError):
     """Well-formed but contradicts an earlier request (idempotency key reuse): 422."""
 
     title = "Unprocessable request"
+
+
+class Unauthorized(DomainError):
+    """No sign-in, or one that is not valid (bad signature, expired): mapped to 401."""
+
+    title = "Unauthorized"
+
+
+class Forbidden(DomainError):
+    """A valid sign-in reaching outside its scope: mapped to 403."""
+
+    title = "Forbidden"

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from . import intervals
 
-ABSENCE_PREFIX = "A"
+ABSENCE_PREFIX = "A-"  # staff absences; bookings are ULIDs, which never hold a dash
+EXTERNAL_PREFIX = "E-"  # busy time from the agent's own calendar
 
 
 @dataclass
@@ -26,7 +27,7 @@ class AgentDay:
 
     @property
     def booking_count(self) -> int:
-        return sum(1 for key in self.entries if not key.startswith(ABSENCE_PREFIX))
+        return sum(1 for key in self.entries if "-" not in key)
 
     def clashes(self, span: tuple[int, int], ignore: str | None = None) -> bool:
         return intervals.overlaps([s for k, s in self.entries.items() if k != ignore], span)

@@ -72,8 +72,10 @@ def _send_now(deps: Deps, plan: Plan) -> None:
         log.warning("immediate delivery failed; the sweep will retry", exc_info=True)
 
 
-def _plan(deps: Deps, kind: str, booking: Booking, office: Office, token: str, now: datetime) -> Plan:
-    return plan_for(kind, booking, office, deps.video, manage_url(deps, booking.id, token), deps.sender_email, now)
+def _plan(deps: Deps, kind: str, booking: Booking, office: Office, token: str, now: datetime,
+          previous_agent: str | None = None) -> Plan:
+    return plan_for(kind, booking, office, deps.video, manage_url(deps, booking.id, token), deps.sender_email, now,
+                    previous_agent)
 
 
 # -- create ----------------------------------------------------------------
@@ -241,7 +243,7 @@ def reschedule_booking(deps: Deps, booking_id: str, token: str | None, body: dic
         days = {**released, **{(d.agent_id, d.day): d for d in taken}}
         after = rules.moved(booking, start, start + timedelta(minutes=service.duration_minutes), agent_id, hold,
                             hold_days, now)
-        plan = _plan(deps, CHANGE, after, office, token or "", now)
+        plan = _plan(deps, CHANGE, after, office, token or "", now, previous_agent=booking.agent_id)
         after = replace(after, sms_used=plan.sms_used)
         try:
             deps.bookings.change(booking, after, list(days.values()), office.policy.retention_days, plan)

@@ -75,11 +75,19 @@ def _send(delivery: Delivery, message: Message) -> None:
 
     from ..messages.content import MessageFacts, build_mime, render_email, render_sms
 
-    facts = MessageFacts(**{k: message.facts.get(k) for k in MESSAGE_FIELDS},
-                         start=dt.fromisoformat(message.facts["start"]), end=dt.fromisoformat(message.facts["end"]))
+    facts = None
+    if message.facts.get("audience") != "agent":
+        facts = MessageFacts(**{k: message.facts.get(k) for k in MESSAGE_FIELDS},
+                             start=dt.fromisoformat(message.facts["start"]), end=dt.fromisoformat(message.facts["end"]))
     if message.channel == EMAIL:
         sender = message.facts["sender_email"]
-        raw = build_mime(render_email(facts), sender, message.facts["office_name"], message.recipient,
+        if message.facts.get("audience") == "agent":
+            from ..messages.agent import render_agent_email
+
+            rendered = render_agent_email(message.facts, message.method or "REQUEST")
+        else:
+            rendered = render_email(facts)
+        raw = build_mime(rendered, sender, message.facts["office_name"], message.recipient,
                          message.recipient_name, (message.invite or "").encode("utf-8") or None, message.method,
                          f"{message.booking_id}.{message.key.replace('#', '.')}@citizen-scheduler")
         delivery.email.send(sender, message.recipient, raw, message)

@@ -30,3 +30,21 @@ def invite_for(booking: Booking, office: Office, video, manage_url: str | None) 
     """METHOD:REQUEST while active, METHOD:CANCEL once cancelled; DTSTAMP is the last change."""
     method = "REQUEST" if booking.active else "CANCEL"
     return build_invite(invite_event(booking, office, video, manage_url), method, booking.updated_at)
+
+
+def agent_event(booking: Booking, office: Office, video, agent_id: str, cancelled: bool) -> InviteEvent:
+    """The agent's copy: same UID, the moderator link, the citizen's name, no manage link."""
+    locale = office.default_locale
+    service = office.services[booking.service_id]
+    agent = office.agents[agent_id]
+    video_url = ""
+    if booking.video_room:
+        video_url = video.links(booking.video_room, booking.start, booking.end, agent.display_name).agent_url
+    return InviteEvent(
+        uid=f"{booking.id}@{UID_DOMAIN}", sequence=booking.sequence, cancelled=cancelled,
+        start=booking.start, end=booking.end, timezone=office.timezone, locale=locale,
+        service_name=f"{service.names.get(locale, next(iter(service.names.values())))} · {booking.citizen.name}",
+        office_name=office.name(locale), video_url=video_url, manage_url=None,
+        organizer=Attendee(office.name(locale), office.contact.email),
+        attendees=(Attendee(agent.display_name, agent.email),),
+    )

@@ -12,7 +12,7 @@ def test_the_view_lists_mails_with_their_invite_and_sms(client, stack, tmp_path)
     page = client.http.get("/dev/outbox")
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     text = page.body.decode()
-    assert "Cita confirmada" in text and "E-mails (1)" in text and "SMS (1)" in text
+    assert "Cita confirmada" in text and "E-mails (2)" in text and "SMS (1)" in text  # the agent gets one too
     stem = f"{created['booking']['id']}.confirmation.email.0"
     invite = client.http.get(f"/dev/outbox/{stem}.ics")
     assert invite.status_code == 200 and b"METHOD:REQUEST" in invite.body

@@ -33,8 +33,12 @@ class Sender:
                 raise ConnectionError("provider unavailable")
             self.sent.append(args)
 
-    def keys(self) -> list[tuple[str, str]]:
-        return [(a[-1].booking_id, a[-1].key) for a in self.sent]
+    def keys(self, agents: bool = False) -> list[tuple[str, str]]:
+        """What went to citizens (and, with ``agents``, the agents' invites too)."""
+        return [(a[-1].booking_id, a[-1].key) for a in self.sent if agents or not a[-1].key.startswith("agent#")]
+
+    def to_citizens(self) -> list:
+        return [a for a in self.sent if not a[-1].key.startswith("agent#")]
 
 
 @pytest.fixture
@@ -63,7 +67,10 @@ def pending(stack, booking_id: str) -> dict[str, str]:
 
 def test_confirmation_goes_at_once_and_reminders_wait_outside_quiet_hours(senders):
     created = book(senders)
-    assert [m[-1].key for m in senders.email.sent] == ["confirmation#email#0"]
+    assert [m[-1].key for m in senders.email.to_citizens()] == ["confirmation#email#0"]
+    agent_mail = [m for m in senders.email.sent if m[-1].key.startswith("agent#")]
+    assert [m[-1].key for m in agent_mail] == [f"agent#{created.booking.agent_id}#0"]
+    assert agent_mail[0][-1].method == "REQUEST" and agent_mail[0][1].endswith("@salou.example")
     assert [m[-1].key for m in senders.sms.sent] == ["confirmation#sms#0"]
     raw = senders.email.sent[0][2]
     parsed = email.message_from_bytes(raw, policy=policy.default)
@@ -91,7 +98,9 @@ def test_the_sweep_sends_reminders_when_due_and_only_once(senders):
 def test_cancelled_bookings_get_no_reminders_and_a_cancel_invite(senders):
     created = book(senders)
     usecase.cancel_booking(senders.booking_deps(), created.booking.id, created.token)
-    cancel_mail = senders.email.sent[-1]
+    cancel_mail = senders.email.to_citizens()[-1]
+    assert senders.email.sent[-1][-1].key == f"agent#{created.booking.agent_id}#1"
+    assert senders.email.sent[-1][-1].method == "CANCEL"
     assert cancel_mail[-1].key == "cancellation#email#1" and cancel_mail[-1].method == "CANCEL"
     assert b"method=CANCEL" in cancel_mail[2] or b'method="CANCEL"' in cancel_mail[2]
     at(senders, datetime(2027, 3, 23, 7, 0, tzinfo=UTC))
@@ -103,7 +112,7 @@ def test_reminders_move_with_the_booking(senders):
     created = book(senders)
     usecase.reschedule_booking(senders.booking_deps(), created.booking.id, created.token,
                                {"start": "2027-03-25T11:00:00Z"})  # Thursday 12:00
-    assert senders.email.sent[-1][-1].key == "change#email#1"
+    assert senders.email.to_citizens()[-1][-1].key == "change#email#1"
     assert pending(senders, created.booking.id) == {
         "reminder#0#email": "2027-03-24T11:00:00Z", "reminder#0#sms": "2027-03-24T11:00:00Z",
         "reminder#1#sms": "2027-03-25T09:00:00Z"}
@@ -116,7 +125,7 @@ def test_ten_sweeps_at_once_send_each_message_once(senders):
         usecase.create_booking(deps, "salou-oac", request(n, start=f"2027-03-23T{8 + n:02d}:00:00Z"), None)
     at(senders, datetime(2027, 3, 23, 7, 0, tzinfo=UTC))
     due = {(m.booking_id, m.key) for m in senders.outbox.due(senders.now(), limit=100)}
-    assert len(due) == 22  # 5 x (confirmation e-mail + SMS, 24 h e-mail + SMS) + two 2 h SMS already due
+    assert len(due) == 27  # 5 x (confirmation e-mail + SMS + agent invite, 24 h e-mail + SMS) + two 2 h SMS
     barrier = threading.Barrier(10)
 
     def one() -> None:
@@ -129,7 +138,8 @@ def test_ten_sweeps_at_once_send_each_message_once(senders):
     for thread in threads:
         thread.join()
     sent = Counter(senders.email.keys() + senders.sms.keys())
-    assert set(sent) == due and set(sent.values()) == {1}
+    assert set(sent) == {d for d in due if not d[1].startswith("agent#")} and set(sent.values()) == {1}
+    assert len(senders.email.sent) + len(senders.sms.sent) == len(due)
 
 
 def test_a_crash_between_claim_and_send_is_sent_after_the_lease(senders):
@@ -158,6 +168,7 @@ def test_provider_failures_are_retried_with_backoff_and_the_booking_is_unaffecte
     at(stack, FIXED_NOW + timedelta(minutes=4))
     sweep(stack.delivery())
     assert stack.email.keys() == [(created.booking.id, "confirmation#email#0")]
+    assert stack.email.keys(agents=True).count((created.booking.id, f"agent#{created.booking.agent_id}#0")) == 1
     assert stack.sms.keys() == [(created.booking.id, "confirmation#sms#0")]
     again = usecase.get_booking(stack.booking_deps(), created.booking.id, created.token)[0]
     assert again.status == "confirmed" and again.sequence == 0
@@ -170,13 +181,14 @@ def test_after_the_last_attempt_a_message_is_parked_where_operators_see_it(stack
         at(stack, FIXED_NOW + timedelta(minutes=minute))
         sweep(stack.delivery())
     failures = [f for f in stack.outbox.failures() if f["booking_id"] == created.booking.id]
-    assert [f["kind"] for f in failures] == ["confirmation"] and failures[0]["attempts"] == MAX_ATTEMPTS
+    assert [f["kind"] for f in failures] == ["confirmation", "confirmation"]  # the citizen's and the agent's
+    assert all(f["attempts"] == MAX_ATTEMPTS for f in failures)
     assert "maria" not in str(failures).lower()
 
 
 def test_sms_only_to_allowed_countries(senders):
     book(senders, phone="+33612345678")  # a French mobile: e-mail yes, SMS no
-    assert len(senders.email.sent) == 1 and senders.sms.sent == []
+    assert len(senders.email.to_citizens()) == 1 and senders.sms.sent == []
 
 
 def test_at_most_k_sms_per_booking(senders):
@@ -194,14 +206,14 @@ def test_an_idempotent_replay_sends_nothing_twice(senders):
     deps = senders.booking_deps()
     usecase.create_booking(deps, "salou-oac", request(), "same-key")
     usecase.create_booking(deps, "salou-oac", request(), "same-key")
-    assert len(senders.email.sent) == 1 and len(senders.sms.sent) == 1
+    assert len(senders.email.to_citizens()) == 1 and len(senders.sms.sent) == 1
 
 
 def test_through_the_emulator_ses_and_sns_with_a_local_copy(stack, tmp_path):
     stack.email, stack.sms = LocalCopy(stack.email, tmp_path), LocalCopy(stack.sms, tmp_path)
     created = book(stack, name="Eve <b>Bold</b>")
-    mails = list(tmp_path.glob("*.eml"))
-    assert len(mails) == 1
+    mails = [m for m in tmp_path.glob("*.eml") if ".agent." not in m.name]
+    assert len(mails) == 1 and len(list(tmp_path.glob("*.agent.*.eml"))) == 1
     parsed = email.message_from_bytes(mails[0].read_bytes(), policy=policy.default)
     html = next(p for p in parsed.walk() if p.get_content_type() == "text/html").get_content()
     assert "&lt;b&gt;Bold&lt;/b&gt;" in html and "<b>Bold</b>" not in html

@@ -212,3 +212,43 @@ class OutboxRecord(Record):
     @staticmethod
     def key(booking_id: str, message_key: str) -> tuple[str, str]:
         return f"OUTBOX#{booking_id}", message_key
+
+
+class AbsenceRecord(Record):
+    """A staff-declared absence; its hold sits in the agent's ledger items as ``A-<id>``."""
+
+    agent_id = UnicodeAttribute()
+    start = NumberAttribute()  # epoch seconds
+    end = NumberAttribute()
+    hold_days = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def partition(office_id: str) -> str:
+        return f"OFFICE#{office_id}#ABSENCE"
+
+
+class FeedRecord(Record):
+    """The hash of a calendar feed's secret token (``sk``: an agent id, or ``*office``)."""
+
+    token_hash = UnicodeAttribute()
+    rotated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(office_id: str, owner: str) -> tuple[str, str]:
+        return f"OFFICE#{office_id}#FEED", owner
+
+
+class SyncRecord(Record):
+    """An agent's busy-calendar import: what it last held, and how the last fetch went."""
+
+    days = UnicodeAttribute(default="")  # local dates holding imported busy time, space-separated
+    last_success = UnicodeAttribute(null=True)
+    last_attempt = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(office_id: str, agent_id: str) -> tuple[str, str]:
+        return f"OFFICE#{office_id}#SYNC", agent_id
