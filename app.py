@@ -1,10 +1,11 @@
 """The Chalice application: it registers the blueprints, nothing else."""
 from chalice import Chalice
 
-from chalicelib.api import bookings, dev, offices, schedule
+from chalicelib.api import bookings, dev, offices, schedule, staff
 
 app = Chalice(app_name="citizen-scheduler")
 app.register_blueprint(offices.bp)
 app.register_blueprint(bookings.bp)
 app.register_blueprint(schedule.bp)
+app.register_blueprint(staff.bp)
 app.register_blueprint(dev.bp)

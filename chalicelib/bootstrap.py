@@ -17,6 +17,7 @@ from . import settings as settings_module
 from .settings import Settings
 from .usecases.booking import Deps
 from .usecases.delivery import Delivery, deliver
+from .usecases.staff import StaffDeps
 
 _lock = threading.Lock()
 _current: Container | None = None
@@ -32,6 +33,8 @@ class Container:
     outbox: Any = None
     email: Any = None
     sms: Any = None
+    staff: Any = None
+    staff_auth: Any = None
     new_id: Callable[[], str] = field(default=lambda: _new_id())
     new_token: Callable[[], str] = field(default=lambda: secrets.token_urlsafe(24))  # 192 bits, 32 chars
 
@@ -41,6 +44,9 @@ class Container:
     def delivery(self) -> Delivery:
         return Delivery(outbox=self.outbox, email=self.email, sms=self.sms, clock=self.clock,
                         new_claim=lambda: secrets.token_hex(8))
+
+    def staff_deps(self) -> StaffDeps:
+        return StaffDeps(booking=self.booking_deps(), staff=self.staff)
 
     def booking_deps(self) -> Deps:
         return Deps(offices=self.offices, bookings=self.bookings, clock=self.clock, new_id=self.new_id,
@@ -62,7 +68,9 @@ def build(settings: Settings) -> Container:
     from .adapters.dynamodb.bookings import BookingStore
     from .adapters.dynamodb.offices import OfficeStore
     from .adapters.dynamodb.outbox import OutboxStore
+    from .adapters.dynamodb.staff import StaffStore
     from .adapters.notify import LocalCopy, SesEmail, SnsSms
+    from .adapters.staff_auth import StaffAuth, StaffAuthConfig
     from .adapters.video import JitsiMeet
 
     models.configure(settings.table_name, settings.region, settings.aws_endpoint)
@@ -73,8 +81,10 @@ def build(settings: Settings) -> Container:
     sms: Any = SnsSms(_client("sns", settings), settings.sms_sender_id)
     if settings.outbox_dir:
         email, sms = LocalCopy(email, Path(settings.outbox_dir)), LocalCopy(sms, Path(settings.outbox_dir))
+    staff_auth = StaffAuth(StaffAuthConfig(issuer=settings.staff_jwt_issuer, local_secret=settings.staff_jwt_secret,
+                                           jwks_url=settings.staff_jwks_url))
     return Container(settings=settings, offices=OfficeStore(), bookings=BookingStore(), video=video, clock=clock,
-                     outbox=OutboxStore(), email=email, sms=sms)
+                     outbox=OutboxStore(), email=email, sms=sms, staff=StaffStore(), staff_auth=staff_auth)
 
 
 def _client(service: str, settings: Settings) -> Callable[[], Any]:

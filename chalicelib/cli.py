@@ -3,6 +3,8 @@
   load-office FILE.yaml   validate an office file and store it in the table
   check-office FILE.yaml  validate only (no AWS access)
   create-table            create the table if it does not exist
+  staff-token AGENT_ID [--role supervisor] [--office ID]
+                          a staff token for the local stage (HS256, local secret)
   run                     the local stack (what `make run` does)
 """
 from __future__ import annotations
@@ -39,6 +41,17 @@ def load_office(path: str) -> str:
     return office.id
 
 
+def staff_token(agent_id: str, role: str = "agent", office_id: str | None = None) -> str:
+    from .adapters.staff_auth import StaffAuth, StaffAuthConfig
+    from .settings import load
+
+    settings = load()
+    if not settings.staff_jwt_secret:
+        raise SystemExit("staff-token issues local-stage tokens only (SCHEDULER_STAGE=local)")
+    auth = StaffAuth(StaffAuthConfig(issuer=settings.staff_jwt_issuer, local_secret=settings.staff_jwt_secret))
+    return auth.issue_local(office_id or settings.default_office, agent_id, role, datetime.now(UTC))
+
+
 def create_table() -> None:
     import boto3
 
@@ -57,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("load-office", "check-office"):
         commands.add_parser(name).add_argument("file")
     commands.add_parser("create-table")
+    token = commands.add_parser("staff-token")
+    token.add_argument("agent_id")
+    token.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    token.add_argument("--office", default=None)
     commands.add_parser("run")
     args = parser.parse_args(argv)
     if args.command == "check-office":
@@ -66,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loaded office {load_office(args.file)}")
     elif args.command == "create-table":
         create_table()
+    elif args.command == "staff-token":
+        print(staff_token(args.agent_id, args.role, args.office))
     elif args.command == "run":
         from devstack.run import main as run
 

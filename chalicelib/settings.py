@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+LOCAL_STAFF_SECRET = "local-stage-only-staff-secret-never-in-aws"
+
 
 class ConfigurationError(RuntimeError):
     """The deployment is misconfigured; the API answers 503 until it is fixed."""
@@ -30,6 +32,10 @@ class Settings:
     sender_email: str
     sms_sender_id: str | None
     outbox_dir: str | None
+    staff_jwt_issuer: str
+    staff_jwt_secret: str | None
+    staff_jwks_url: str | None
+    frame_ancestors: tuple[str, ...] = ("'self'",)  # CSP sources that may embed the citizen pages
 
     @property
     def is_production(self) -> bool:
@@ -65,4 +71,10 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         sender_email=env.get("SCHEDULER_SENDER_EMAIL", "no-reply@example.org"),
         sms_sender_id=env.get("SCHEDULER_SMS_SENDER_ID") or None,
         outbox_dir=env.get("SCHEDULER_OUTBOX_DIR") if stage == "local" else None,
+        staff_jwt_issuer=env.get("SCHEDULER_STAFF_JWT_ISSUER", "citizen-scheduler-local"),
+        # HS256 staff tokens exist only where no real identity provider does
+        staff_jwt_secret=(env.get("SCHEDULER_STAFF_JWT_SECRET") or LOCAL_STAFF_SECRET) if stage in ("local", "test")
+        else None,
+        staff_jwks_url=env.get("SCHEDULER_STAFF_JWKS_URL") or None,
+        frame_ancestors=tuple(env.get("SCHEDULER_FRAME_ANCESTORS", "").split()) or ("'self'",),
     )

@@ -99,6 +99,11 @@ def main() -> int:
             print(f"  Office API:   {base}/v1/offices/{office_id}")
             print(f"  Services:     {base}/v1/offices/{office_id}/services")
         print(f"  Outbox:       {base}/dev/outbox   (e-mails also as .eml files in var/outbox/)")
+        agent = next(iter(offices[0].agents))
+        print(f"\nStaff tokens for {office_ids[0]} (12 hours; more with `python -m chalicelib.cli staff-token`):")
+        print(f"  agent {agent}:  {cli.staff_token(agent, 'agent', office_ids[0])}")
+        print(f"  supervisor:       {cli.staff_token('supervisor', 'supervisor', office_ids[0])}")
+        print(f"  try: curl -H 'Authorization: Bearer <token>' {base}/v1/staff/agenda")
         print(flush=True)
         while not stop.is_set() and chalice.poll() is None:
             stop.wait(0.5)

@@ -12,7 +12,8 @@ from ..scheduling.outbox import Message, Plan, plan_messages
 from .invites import agent_event, invite_for
 
 
-def facts_for(booking: Booking, office: Office, video: Any, manage_url: str, sender_email: str) -> dict[str, Any]:
+def facts_for(booking: Booking, office: Office, video: Any, manage_url: str | None,
+              sender_email: str) -> dict[str, Any]:
     locale = booking.citizen.locale
     service = office.services[booking.service_id]
     agent = office.agents.get(booking.agent_id)
@@ -25,12 +26,12 @@ def facts_for(booking: Booking, office: Office, video: Any, manage_url: str, sen
         "office_phone": office.contact.phone,
         "service_name": service.names.get(locale, service.names[office.default_locale]),
         "citizen_name": booking.citizen.name, "start": booking.start.isoformat(), "end": booking.end.isoformat(),
-        "timezone": office.timezone, "channel": booking.channel, "video_url": video_url, "manage_url": manage_url,
+        "timezone": office.timezone, "channel": booking.channel, "video_url": video_url, "manage_url": manage_url or "",
         "sender_email": office.messaging.sender_email or sender_email,
     }
 
 
-def plan_for(kind: str, booking: Booking, office: Office, video: Any, manage_url: str, sender_email: str,
+def plan_for(kind: str, booking: Booking, office: Office, video: Any, manage_url: str | None, sender_email: str,
              now: datetime, previous_agent: str | None = None) -> Plan:
     """The citizen's messages, plus invites to the agents: REQUEST to the one holding the booking,
     CANCEL to one who no longer does (a move to another agent, or a cancellation)."""
