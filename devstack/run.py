@@ -41,11 +41,13 @@ def verify_senders(emulator_url: str, addresses: list[str]) -> None:
 
 def sweep_forever(stop: threading.Event, seconds: float) -> None:
     """What EventBridge does in AWS every 5 minutes, here every few seconds: reminders and retries."""
+    from chalicelib.api.schedule import sync_all
     from chalicelib.bootstrap import container
     from chalicelib.usecases.delivery import sweep
 
     while not stop.wait(seconds):
         try:
+            sync_all(container())
             report = sweep(container().delivery())
             if report.sent or report.failed:
                 print(f"sweep: {report.sent} sent, {report.failed} failed", flush=True)

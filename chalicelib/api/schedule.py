@@ -6,6 +6,7 @@ import logging
 from chalice import Blueprint, Rate
 
 from ..bootstrap import container
+from ..usecases.busy_sync import sync_office
 from ..usecases.delivery import sweep
 
 bp = Blueprint(__name__)
@@ -17,3 +18,22 @@ def sweep_outbox(event: object) -> dict:
     report = sweep(container().delivery())
     log.info("sweep", extra={"sent": report.sent, "failed": report.failed, "skipped": report.skipped})
     return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped}
+
+
+@bp.schedule(Rate(15, unit=Rate.MINUTES))
+def sync_busy_calendars(event: object) -> dict:
+    return sync_all(container())
+
+
+def sync_all(c) -> dict:
+    """Every office's agents' busy calendars; private addresses only in the local stage."""
+    from ..adapters.calendar_fetch import fetch_calendar
+
+    local = c.settings.stage in ("local", "test")
+    totals = {"agents": 0, "failed": 0, "days_written": 0}
+    for office_id in c.offices.ids():
+        report = sync_office(c.offices.get(office_id), c.staff, c.clock,
+                             lambda url: fetch_calendar(url, allow_private=local))
+        totals = {k: totals[k] + getattr(report, k) for k in totals}
+    log.info("busy calendars", extra=totals)
+    return totals

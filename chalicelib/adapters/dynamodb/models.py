@@ -69,6 +69,14 @@ class OfficeRecord(Record):
         return f"OFFICE#{office_id}", "CONFIG"
 
 
+class OfficeListRecord(Record):
+    """One item per office under a single key, so the scheduled jobs can list offices without a Scan."""
+
+    @staticmethod
+    def key(office_id: str) -> tuple[str, str]:
+        return "OFFICES", office_id
+
+
 class LedgerRecord(Record):
     """What holds one agent on one local date: ``id:start-end`` entries in epoch
     minutes, space-separated (compact, so a month reads in one small Query).

@@ -12,7 +12,7 @@ from ...scheduling.holds import AgentDay
 from ...scheduling.holidays import with_public_dates
 from ...scheduling.model import Office
 from .ledger import from_record
-from .models import LedgerRecord, OfficeRecord
+from .models import LedgerRecord, OfficeListRecord, OfficeRecord
 
 HOLIDAY_YEARS_AHEAD = 5
 
@@ -61,7 +61,11 @@ class OfficeStore:
             public_holidays=_public_holidays(office, now.year - 1, now.year + HOLIDAY_YEARS_AHEAD),
             updated_at=now.isoformat(),
         ).save()
+        OfficeListRecord(*OfficeListRecord.key(office.id)).save()
         return office
+
+    def ids(self) -> list[str]:
+        return [r.sk for r in OfficeListRecord.query("OFFICES")]
 
     def ledger(self, office_id: str, first: date, last: date, consistent: bool = False) -> list[AgentDay]:
         """Every agent's holds on local dates ``first..last``: one Query."""
