@@ -194,3 +194,26 @@ def test_the_office_feed_is_for_supervisors(client, stack):
     assert path.startswith("/v1/offices/salou-oac/calendar.ics")
     assert len(icalendar.Calendar.from_ical(get(client, path).body).walk("VEVENT")) == 1
     problem(get(client, path.replace("salou-oac/", "cambrils-oac/")), 404)
+
+
+def test_staff_of_another_office_see_and_change_nothing_here(client, stack, other_office):
+    created = booked_for(client, stack, "agent-anna")
+    absence = send(client, "post", "/v1/staff/absences", token(stack),
+                   {"start": "2027-03-24T08:00:00Z", "end": "2027-03-24T09:00:00Z"}).json_body["absence"]
+    foreign = token(stack, agent="agent-anna", role="supervisor", office="cambrils-oac")
+    agenda = get(client, "/v1/staff/agenda?from=2027-03-23&to=2027-03-24", foreign).json_body
+    assert agenda["office_id"] == "cambrils-oac" and agenda["bookings"] == []
+    assert get(client, "/v1/staff/absences", foreign).json_body["absences"] == []
+    problem(send(client, "delete", f"/v1/staff/absences/{absence['id']}", foreign), 404)
+    problem(send(client, "post", f"/v1/staff/bookings/{created['booking']['id']}/status", foreign,
+                 {"status": "completed"}), 403)
+    issued = send(client, "post", "/v1/staff/calendar-token", foreign).json_body["feed_url"]
+    feed = icalendar.Calendar.from_ical(get(client, issued.split("8000", 1)[1]).body)
+    assert feed.walk("VEVENT") == []
+
+
+def test_an_agent_cannot_take_another_agents_feed(client, stack):
+    problem(send(client, "post", "/v1/staff/calendar-token", token(stack), {"agent_id": "agent-jordi"}), 403)
+    boss = send(client, "post", "/v1/staff/calendar-token", token(stack, agent="boss", role="supervisor"),
+                {"agent_id": "agent-jordi"})
+    assert "/v1/agents/agent-jordi/calendar.ics" in boss.json_body["feed_url"]
