@@ -42,8 +42,11 @@ class Container:
         return self.clock()
 
     def delivery(self) -> Delivery:
+        from .observability import metric
+
         return Delivery(outbox=self.outbox, email=self.email, sms=self.sms, clock=self.clock,
-                        new_claim=lambda: secrets.token_hex(8))
+                        new_claim=lambda: secrets.token_hex(8),
+                        metric=lambda name, value, unit="Count", office_id=None: metric(name, value, unit, office_id))
 
     def staff_deps(self) -> StaffDeps:
         return StaffDeps(booking=self.booking_deps(), staff=self.staff)

@@ -1,8 +1,11 @@
 """Booking routes: create (public), and read, cancel, move, invite (with the manage token)."""
 from __future__ import annotations
 
+import logging
+
 from chalice import Blueprint, Response
 
+from .. import observability
 from ..bootstrap import container
 from ..scheduling.errors import FieldError, InvalidInput
 from ..usecases import booking as usecase
@@ -11,6 +14,7 @@ from . import http
 from .views import booking_view
 
 bp = Blueprint(__name__)
+log = logging.getLogger("scheduler.bookings")
 MAX_KEY_LENGTH = 128
 
 
@@ -34,6 +38,11 @@ def create_booking(office_id: str) -> Response:
     c = container()
     deps = c.booking_deps()
     created = usecase.create_booking(deps, office_id, http.json_body(bp), _idempotency_key())
+    observability.bind(booking_id=created.booking.id)
+    if not created.replayed:
+        observability.metric("BookingsCreated", 1, office_id=office_id)
+        log.info("booking created", extra={"office_id": office_id, "service_id": created.booking.service_id,
+                                           "agent_id": created.booking.agent_id})
     body = {"booking": booking_view(created.booking, created.office, c.video),
             "manage_token": created.token,
             "manage_url": usecase.manage_url(deps, created.booking.id, created.token)}

@@ -10,6 +10,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from .. import observability
 from ..scheduling.errors import (
     Conflict,
     DomainError,
@@ -64,10 +65,19 @@ def route(bp: Blueprint, path: str, **options: Any) -> Callable:
     def register(view: Callable) -> Callable:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
+            observability.configure()
+            observability.reset()
+            request = bp.current_request
+            context = getattr(bp, "lambda_context", None)
+            observability.bind(request_id=(request.context or {}).get("requestId")
+                               or getattr(context, "aws_request_id", None), booking_id=kwargs.get("booking_id"))
             try:
                 return view(*args, **kwargs)
             except Exception as error:  # noqa: BLE001 - the single mapping point
-                return from_error(error)
+                response = from_error(error)
+                if response.status_code == 409:
+                    observability.metric("Conflicts", 1, office_id=kwargs.get("office_id"))
+                return response
 
         bp.route(path, **options)(guarded)
         return view

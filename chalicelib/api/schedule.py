@@ -5,6 +5,7 @@ import logging
 
 from chalice import Blueprint, Rate
 
+from .. import observability
 from ..bootstrap import container
 from ..usecases.busy_sync import sync_office
 from ..usecases.delivery import sweep
@@ -15,6 +16,7 @@ log = logging.getLogger("scheduler.sweep")
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_outbox(event: object) -> dict:
+    observability.configure()
     report = sweep(container().delivery())
     log.info("sweep", extra={"sent": report.sent, "failed": report.failed, "skipped": report.skipped})
     return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped}

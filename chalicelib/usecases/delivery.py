@@ -29,6 +29,7 @@ class Delivery:
     sms: SmsSender
     clock: Callable[[], datetime]
     new_claim: Callable[[], str]
+    metric: Callable[..., None] = lambda *args, **kwargs: None
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,10 @@ class Report:
 
 def sweep(delivery: Delivery, limit: int = 50) -> Report:
     """Everything due (and every expired lease): one Query, then one claim per message."""
-    return deliver(delivery, delivery.outbox.due(delivery.clock(), limit))
+    now = delivery.clock()
+    due = delivery.outbox.due(now, limit)
+    delivery.metric("SweepLagSeconds", max([(now - m.due).total_seconds() for m in due], default=0), "Seconds")
+    return deliver(delivery, due)
 
 
 def deliver(delivery: Delivery, messages: list[Message]) -> Report:
@@ -64,9 +68,11 @@ def deliver(delivery: Delivery, messages: list[Message]) -> Report:
             log.warning("send failed", extra={"booking_id": message.booking_id, "message_key": message.key,
                                               "attempt": claimed.attempts, "error": type(error).__name__})
             delivery.outbox.failed(claimed, delivery.clock(), f"{type(error).__name__}: {error}")
+            delivery.metric("MessagesFailed", 1, "Count", message.office_id)
         else:
             sent += 1
             delivery.outbox.sent(claimed, delivery.clock())
+            delivery.metric("MessagesSent", 1, "Count", message.office_id)
     return Report(sent, failed, skipped)
 
 
