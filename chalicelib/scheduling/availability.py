@@ -165,11 +165,11 @@ class _LocalDay:
         return intervals.normalize((self.boundary(a), self.boundary(b)) for a, b in ranges)
 
     def grid(self, ranges: Sequence[TimeRange], step: int) -> list[int]:
-        """Epochs of wall-clock times on the step grid (counted from midnight) inside the ranges."""
+        """Epochs of wall-clock times on the step grid inside the ranges. The grid starts at each
+        opening range's start (an office opening at 08:30 offers 08:30, not 08:40, for 20 minutes)."""
         out: list[int] = []
         for start, end in ranges:
-            first = -(-start // step) * step
-            for minute in range(first, end, step):
+            for minute in range(start, end, step):
                 out.extend(self.epochs(minute))
         return sorted(set(out))
 

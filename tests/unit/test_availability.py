@@ -201,3 +201,11 @@ def test_cached_public_holidays_match_the_package_and_fall_back_outside_their_ye
     for first, last in ((date(2027, 1, 1), date(2028, 12, 31)), (date(2029, 1, 1), date(2029, 12, 31))):
         assert closed_dates(cached, first, last) == closed_dates(rules, first, last)
     assert date(2029, 4, 2) in closed_dates(cached, date(2029, 1, 1), date(2029, 12, 31))  # Easter Monday 2029
+
+
+def test_the_grid_starts_where_the_opening_range_starts():
+    service = Service("svc", {"en": "S"}, duration_minutes=20, step_minutes=20)
+    o = office(services={"svc": service}, hours=WeeklyHours({0: ((510, 600), (970, 1030))}))  # 08:30, 16:10
+    assert local_times(slots(o, date(2027, 3, 22), date(2027, 3, 22), EARLY_2027)) == [
+        "2027-03-22 08:30", "2027-03-22 08:50", "2027-03-22 09:10", "2027-03-22 09:30",
+        "2027-03-22 16:10", "2027-03-22 16:30", "2027-03-22 16:50"]
