@@ -17,6 +17,7 @@ from . import settings as settings_module
 from .settings import Settings
 from .usecases.booking import Deps
 from .usecases.delivery import Delivery, deliver
+from .usecases.limits import sms_gate
 from .usecases.staff import StaffDeps
 
 _lock = threading.Lock()
@@ -35,6 +36,7 @@ class Container:
     sms: Any = None
     staff: Any = None
     staff_auth: Any = None
+    limits: Any = None
     new_id: Callable[[], str] = field(default=lambda: _new_id())
     new_token: Callable[[], str] = field(default=lambda: secrets.token_urlsafe(24))  # 192 bits, 32 chars
 
@@ -46,7 +48,10 @@ class Container:
 
         return Delivery(outbox=self.outbox, email=self.email, sms=self.sms, clock=self.clock,
                         new_claim=lambda: secrets.token_hex(8),
-                        metric=lambda name, value, unit="Count", office_id=None: metric(name, value, unit, office_id))
+                        metric=lambda name, value, unit="Count", office_id=None: metric(name, value, unit, office_id),
+                        sms_allowed=sms_gate(self.limits, self.offices, self.clock,
+                                             lambda name, value, unit="Count", office_id=None: metric(
+                                                 name, value, unit, office_id)))
 
     def staff_deps(self) -> StaffDeps:
         return StaffDeps(booking=self.booking_deps(), staff=self.staff)
@@ -54,7 +59,8 @@ class Container:
     def booking_deps(self) -> Deps:
         return Deps(offices=self.offices, bookings=self.bookings, clock=self.clock, new_id=self.new_id,
                     new_token=self.new_token, video=self.video, public_url=self.settings.public_url,
-                    sender_email=self.settings.sender_email, deliver=lambda messages: deliver(self.delivery(), messages))
+                    sender_email=self.settings.sender_email, deliver=lambda messages: deliver(self.delivery(), messages),
+                    limits=self.limits)
 
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -69,17 +75,18 @@ def _new_id() -> str:
 def build(settings: Settings) -> Container:
     from .adapters.dynamodb import models
     from .adapters.dynamodb.bookings import BookingStore
+    from .adapters.dynamodb.limits import LimitStore
     from .adapters.dynamodb.offices import OfficeStore
     from .adapters.dynamodb.outbox import OutboxStore
     from .adapters.dynamodb.staff import StaffStore
     from .adapters.notify import LocalCopy, SesEmail, SnsSms
+    from .adapters.secrets import jitsi_video
     from .adapters.staff_auth import StaffAuth, StaffAuthConfig
-    from .adapters.video import JitsiMeet
 
     models.configure(settings.table_name, settings.region, settings.aws_endpoint)
     fixed = settings.fixed_now
     clock = (lambda: fixed) if fixed is not None else (lambda: datetime.now(UTC))
-    video = JitsiMeet(settings.video_base_url, settings.jitsi_secret, settings.jitsi_app_id)
+    video = jitsi_video(settings)  # JitsiMeet, built on first use; its JWT secret from SSM in AWS
     email: Any = SesEmail(_client("sesv2", settings))
     sms: Any = SnsSms(_client("sns", settings), settings.sms_sender_id)
     if settings.outbox_dir:
@@ -87,7 +94,8 @@ def build(settings: Settings) -> Container:
     staff_auth = StaffAuth(StaffAuthConfig(issuer=settings.staff_jwt_issuer, local_secret=settings.staff_jwt_secret,
                                            jwks_url=settings.staff_jwks_url))
     return Container(settings=settings, offices=OfficeStore(), bookings=BookingStore(), video=video, clock=clock,
-                     outbox=OutboxStore(), email=email, sms=sms, staff=StaffStore(), staff_auth=staff_auth)
+                     outbox=OutboxStore(), email=email, sms=sms, staff=StaffStore(), staff_auth=staff_auth,
+                     limits=LimitStore())
 
 
 def _client(service: str, settings: Settings) -> Callable[[], Any]:

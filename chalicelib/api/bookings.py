@@ -37,7 +37,7 @@ def _idempotency_key() -> str | None:
 def create_booking(office_id: str) -> Response:
     c = container()
     deps = c.booking_deps()
-    created = usecase.create_booking(deps, office_id, http.json_body(bp), _idempotency_key())
+    created = usecase.create_booking(deps, office_id, http.json_body(bp), _idempotency_key(), http.client_ip(bp))
     observability.bind(booking_id=created.booking.id)
     if not created.replayed:
         observability.metric("BookingsCreated", 1, office_id=office_id)

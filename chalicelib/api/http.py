@@ -18,6 +18,7 @@ from ..scheduling.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooManyRequests,
     Unauthorized,
     Unprocessable,
 )
@@ -27,8 +28,10 @@ from .views import slot_view
 log = logging.getLogger("scheduler.api")
 
 PROBLEM_TYPE = "application/problem+json"
-_STATUS = {InvalidInput: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Unprocessable: 422}
-_SLUG = {400: "invalid-input", 401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict", 422: "unprocessable", 429: "too-many-requests",
+_STATUS = {InvalidInput: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Unprocessable: 422,
+           TooManyRequests: 429}
+_SLUG = {400: "invalid-input", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+         409: "conflict", 415: "unsupported-media-type", 422: "unprocessable", 429: "too-many-requests",
          500: "internal-error", 503: "unavailable"}
 
 
@@ -51,6 +54,8 @@ def from_error(error: Exception) -> Response:
         if "alternatives" in extra:
             extra["alternatives"] = [slot_view(s, extra["timezone"]) for s in extra["alternatives"]]
         headers = {"WWW-Authenticate": 'Bearer realm="staff"'} if status == 401 else None
+        if isinstance(error, TooManyRequests):
+            headers = {"Retry-After": str(error.retry_after)}
         return problem(status, error.title, error.detail, errors, headers, **extra)
     if isinstance(error, ConfigurationError):
         log.error("configuration error: %s", error)
@@ -124,3 +129,8 @@ def dates(params: dict[str, str], *names: str) -> list[date | None]:
     if errors:
         raise InvalidInput(errors)
     return found
+
+
+def client_ip(bp: Blueprint) -> str | None:
+    """The caller's address as API Gateway saw it (behind CloudFront: the edge's; WAF sees the client's)."""
+    return ((bp.current_request.context or {}).get("identity") or {}).get("sourceIp")

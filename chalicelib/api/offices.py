@@ -6,6 +6,7 @@ from chalice import Blueprint
 from ..bootstrap import container
 from ..scheduling.errors import FieldError, InvalidInput
 from ..scheduling.model import Office
+from ..usecases import limits
 from ..usecases.slots import list_slots
 from . import http
 from .views import slot_view
@@ -43,6 +44,7 @@ def list_services(office_id: str) -> dict:
 def get_slots(office_id: str, service_id: str) -> dict:
     first, last = http.dates(http.query(bp), "from", "to")
     c = container()
-    listing = list_slots(c.offices, c.now(), office_id, service_id, first, last)
+    listing = list_slots(c.offices, c.now(), office_id, service_id, first, last,
+                         lambda office: limits.slot_listing(c.limits, office, http.client_ip(bp), c.now()))
     return {"timezone": listing.office.timezone,
             "slots": [slot_view(s, listing.office.timezone) for s in listing.slots]}

@@ -19,6 +19,7 @@ from .model import (
     LOCALES,
     WEEKDAYS,
     Absence,
+    AbuseLimits,
     Agent,
     BookingPolicy,
     Contact,
@@ -233,6 +234,7 @@ class _Reader:
             agents={a.id: a for a in agents},
             policy=self.policy(doc.get("booking") or {}, "booking"),
             messaging=self.messaging(doc.get("messages") or {}, "messages"),
+            limits=self.limits(doc.get("limits") or {}, "limits"),
             branding=self.branding(doc.get("branding") or {}, "branding"),
             privacy_notice=self.texts(doc, "privacy_notice", "", locales, required=False),
         )
@@ -323,6 +325,18 @@ class _Reader:
             max_active_per_citizen=self.integer(doc, "max_active_per_citizen", path, 1, 50, default=2),
             change_cutoff_minutes=self.integer(doc, "change_cutoff_minutes", path, 0, 60 * 24 * 7, default=60),
             retention_days=self.integer(doc, "retention_days", path, 1, 3650, default=90),
+        )
+
+    def limits(self, doc: Any, path: str) -> AbuseLimits:
+        if not isinstance(doc, dict):
+            self.fail(path, "must be a mapping")
+            return AbuseLimits()
+        return AbuseLimits(
+            bookings_per_ip_per_hour=self.integer(doc, "bookings_per_ip_per_hour", path, 1, 10_000, default=10),
+            bookings_per_contact_per_day=self.integer(doc, "bookings_per_contact_per_day", path, 1, 100, default=5),
+            sms_per_day=self.integer(doc, "sms_per_day", path, 0, 1_000_000, default=500),
+            slot_listings_per_ip_per_minute=self.integer(doc, "slot_listings_per_ip_per_minute", path, 1, 100_000,
+                                                         default=120),
         )
 
     def reminders(self, value: Any, path: str) -> tuple[Reminder, ...]:

@@ -72,3 +72,13 @@ class Forbidden(DomainError):
     """A valid sign-in reaching outside its scope: mapped to 403."""
 
     title = "Forbidden"
+
+
+class TooManyRequests(DomainError):
+    """An abuse limit: mapped to 429 with Retry-After."""
+
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(int(retry_after), 1)

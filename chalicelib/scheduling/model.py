@@ -115,6 +115,16 @@ class BookingPolicy:
 
 
 @dataclass(frozen=True)
+class AbuseLimits:
+    """Counters against slot hoarding, bots and SMS pumping (WAF and API Gateway throttling come first)."""
+
+    bookings_per_ip_per_hour: int = 10
+    bookings_per_contact_per_day: int = 5  # per e-mail and per phone, across offices
+    sms_per_day: int = 500  # the office's daily SMS cap (alert at 80 %)
+    slot_listings_per_ip_per_minute: int = 120
+
+
+@dataclass(frozen=True)
 class Office:
     id: str
     names: Mapping[str, str]
@@ -127,6 +137,7 @@ class Office:
     agents: Mapping[str, Agent]
     policy: BookingPolicy = BookingPolicy()
     messaging: MessagingPolicy = MessagingPolicy()
+    limits: AbuseLimits = AbuseLimits()
     branding: Mapping[str, str] = field(default_factory=dict)
     privacy_notice: Mapping[str, str] = field(default_factory=dict)
 

@@ -25,8 +25,9 @@ from ..scheduling.holds import AgentDay, busy_by_agent
 from ..scheduling.holidays import closed_dates
 from ..scheduling.model import Office, Service, Slot
 from ..scheduling.outbox import CANCELLATION, CHANGE, CONFIRMATION, Plan
+from . import limits
 from .notices import plan_for
-from .ports import BookingChanged, CitizenLimitReached, HoldsChanged, KeyInUse
+from .ports import BookingChanged, CitizenLimitReached, ContactLimitReached, HoldsChanged, KeyInUse
 from .slots import find_service
 
 log = logging.getLogger("scheduler.booking")
@@ -48,6 +49,7 @@ class Deps:
     public_url: str
     sender_email: str = "no-reply@example.org"
     deliver: Callable[[list], Any] | None = None
+    limits: Any = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ def _plan(deps: Deps, kind: str, booking: Booking, office: Office, token: str, n
 
 
 # -- create ----------------------------------------------------------------
-def create_booking(deps: Deps, office_id: str, body: dict[str, Any], idempotency_key: str | None) -> Created:
+def create_booking(deps: Deps, office_id: str, body: dict[str, Any], idempotency_key: str | None,
+                   client_ip: str | None = None) -> Created:
     office = deps.offices.get(office_id)
     service, start, channel, citizen, notes = _parse_request(office, body)
     now = deps.clock()
@@ -88,6 +91,7 @@ def create_booking(deps: Deps, office_id: str, body: dict[str, Any], idempotency
         replay = _replay(deps, office, idempotency_key, request_hash, now)
         if replay:
             return replay
+    limits.booking_attempt(deps.limits, office, client_ip, now)
     booking_id, token = deps.new_id(), deps.new_token()
     room = deps.video.new_room() if channel == "video" else None
     hold, hold_days = rules.hold_for(office, service, start)
@@ -114,11 +118,13 @@ def create_booking(deps: Deps, office_id: str, body: dict[str, Any], idempotency
             try:
                 deps.bookings.create(booking, _holding(days, office.id, agent_id, hold_days, booking_id, hold),
                                      office.policy.max_active_per_citizen, office.policy.retention_days, idem, now,
-                                     plan)
+                                     plan, limits.contact_counters(office, citizen, now) if deps.limits else [])
                 _send_now(deps, plan)
                 return Created(booking, office, token)
             except HoldsChanged:
                 break  # someone else wrote this agent's day: read again, decide again
+            except ContactLimitReached:
+                raise limits.contact_limit_error(now) from None
             except CitizenLimitReached:
                 if pruned:
                     raise Conflict("too_many_bookings",

@@ -30,6 +30,7 @@ class Delivery:
     clock: Callable[[], datetime]
     new_claim: Callable[[], str]
     metric: Callable[..., None] = lambda *args, **kwargs: None
+    sms_allowed: Callable[[Message], bool] = lambda message: True
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ def deliver(delivery: Delivery, messages: list[Message]) -> Report:
             continue
         if message.kind == REMINDER and datetime.fromisoformat(message.facts["start"]) <= now:
             delivery.outbox.sent(claimed, now)  # too late to remind: the appointment has begun
+            skipped += 1
+            continue
+        if not delivery.sms_allowed(message):
+            delivery.outbox.failed(claimed, now, "DailySmsCap: the office's SMS cap for today is reached",
+                                   final=True)  # e-mail still goes; this SMS does not
             skipped += 1
             continue
         try:

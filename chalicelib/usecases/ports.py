@@ -33,3 +33,7 @@ class BookingChanged(Exception):
 
 class KeyInUse(Exception):
     """Another request holds this idempotency key."""
+
+
+class ContactLimitReached(Exception):
+    """The e-mail or phone booked too often today (across offices)."""

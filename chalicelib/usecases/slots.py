@@ -1,6 +1,7 @@
 """List the free slots of a service."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -31,11 +32,15 @@ def find_service(office: Office, service_id: str) -> Service:
 
 
 def list_slots(
-    offices: Offices, now: datetime, office_id: str, service_id: str, first: date | None, last: date | None
+    offices: Offices, now: datetime, office_id: str, service_id: str, first: date | None, last: date | None,
+    admit: Callable[[Office], None] | None = None,
 ) -> SlotListing:
-    """Slots on local dates ``first..last`` (inclusive; default: the next 30 days)."""
+    """Slots on local dates ``first..last`` (inclusive; default: the next 30 days). ``admit`` may refuse
+    the caller (a rate limit) once the office is known."""
     office = offices.get(office_id)
     service = find_service(office, service_id)
+    if admit is not None:
+        admit(office)
     first = first or now.astimezone(ZoneInfo(office.timezone)).date()
     last = last or first + timedelta(days=DEFAULT_RANGE_DAYS)
     if last < first:

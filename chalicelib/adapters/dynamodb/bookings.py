@@ -15,10 +15,18 @@ from ...scheduling.booking import Booking
 from ...scheduling.contact import Citizen
 from ...scheduling.holds import AgentDay
 from ...scheduling.outbox import Plan
-from ...usecases.ports import BookingChanged, CitizenLimitReached, HoldsChanged, KeyInUse
+from ...usecases.ports import BookingChanged, CitizenLimitReached, ContactLimitReached, HoldsChanged, KeyInUse
 from . import outbox
 from .ledger import to_record, unchanged_since_read
-from .models import BookingRecord, CitizenRecord, IdempotencyRecord, LedgerRecord, shared_connection
+from .limits import increment, subject
+from .models import (
+    BookingRecord,
+    CitizenRecord,
+    IdempotencyRecord,
+    LedgerRecord,
+    LimitRecord,
+    shared_connection,
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,8 @@ class _Transaction:
             failed = {order[i] for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"}
             if "citizen" in failed:
                 raise CitizenLimitReached from None
+            if "contact-limit" in failed:
+                raise ContactLimitReached from None
             if "booking" in failed:
                 raise BookingChanged from None
             if "idempotency" in failed:
@@ -104,9 +114,15 @@ class BookingStore:
         return [d for d in (from_record(office_id, r) for r in records) if d.day in days]
 
     def create(self, booking: Booking, days: list[AgentDay], limit: int, retention_days: int,
-               idempotency: tuple[str, str, dict[str, Any]] | None, now: datetime, plan: Plan) -> None:
-        """One transaction: the booking, its ledger items, the citizen's counters, the key, the messages."""
+               idempotency: tuple[str, str, dict[str, Any]] | None, now: datetime, plan: Plan,
+               counters: list[tuple[str, str, str, int, int]] = ()) -> None:
+        """One transaction: the booking, its ledger items, the citizen's counters, the key, the messages,
+        and the daily per-contact limits (so a refused booking leaves no count behind)."""
         tx = _Transaction()
+        for scope, value, window, most, expires in counters:
+            record, condition = increment(scope, subject(value), window, most)
+            tx.update("contact-limit", record, [LimitRecord.count.add(1), LimitRecord.expires_at.set(expires)],
+                      condition)
         tx.outbox(plan, booking.end + timedelta(days=retention_days))
         tx.save("booking", _to_record(booking, retention_days), BookingRecord.pk.does_not_exist())
         for day in days:

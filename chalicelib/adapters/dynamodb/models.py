@@ -260,3 +260,14 @@ class SyncRecord(Record):
     @staticmethod
     def key(office_id: str, agent_id: str) -> tuple[str, str]:
         return f"OFFICE#{office_id}#SYNC", agent_id
+
+
+class LimitRecord(Record):
+    """A fixed-window counter (``pk``: what is limited and a hash of who; ``sk``: the window)."""
+
+    count = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(scope: str, subject: str, window: str) -> tuple[str, str]:
+        return f"LIMIT#{scope}#{subject}", window

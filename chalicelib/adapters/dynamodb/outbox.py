@@ -87,9 +87,10 @@ class OutboxStore:
                                       OutboxRecord.recipient.remove(), OutboxRecord.recipient_name.remove(),
                                       OutboxRecord.facts.remove(), OutboxRecord.invite.remove()])
 
-    def failed(self, claimed: Claimed, now: datetime, error: str) -> bool:
-        """Retry later with backoff, or, after the last attempt, park it where operators look."""
-        if claimed.attempts >= MAX_ATTEMPTS:
+    def failed(self, claimed: Claimed, now: datetime, error: str, final: bool = False) -> bool:
+        """Retry later with backoff, or, after the last attempt (or a final refusal), park it where
+        operators look."""
+        if final or claimed.attempts >= MAX_ATTEMPTS:
             actions = [OutboxRecord.status.set(FAILED), OutboxRecord.due_pk.set(FAILED_PARTITION),
                        OutboxRecord.due_at.set(iso(now))]
         else:
