@@ -54,7 +54,7 @@ class Container:
                                                  name, value, unit, office_id)))
 
     def staff_deps(self) -> StaffDeps:
-        return StaffDeps(booking=self.booking_deps(), staff=self.staff)
+        return StaffDeps(booking=self.booking_deps(), staff=self.staff, outbox=self.outbox)
 
     def booking_deps(self) -> Deps:
         return Deps(offices=self.offices, bookings=self.bookings, clock=self.clock, new_id=self.new_id,

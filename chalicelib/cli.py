@@ -3,6 +3,7 @@
   load-office FILE.yaml   validate an office file and store it in the table
   check-office FILE.yaml  validate only (no AWS access)
   create-table            create the table if it does not exist
+  failed-messages         messages that ran out of attempts (no contents), as JSON lines
   staff-token AGENT_ID [--role supervisor] [--office ID]
                           a staff token for the local stage (HS256, local secret)
   run                     the local stack (what `make run` does)
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("load-office", "check-office"):
         commands.add_parser(name).add_argument("file")
     commands.add_parser("create-table")
+    commands.add_parser("failed-messages")
     token = commands.add_parser("staff-token")
     token.add_argument("agent_id")
     token.add_argument("--role", choices=["agent", "supervisor"], default="agent")
@@ -83,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loaded office {load_office(args.file)}")
     elif args.command == "create-table":
         create_table()
+    elif args.command == "failed-messages":
+        import json
+
+        from .bootstrap import container
+
+        for failure in container().outbox.failures():
+            print(json.dumps(failure))
     elif args.command == "staff-token":
         print(staff_token(args.agent_id, args.role, args.office))
     elif args.command == "run":

@@ -31,6 +31,7 @@ OFFICE_FEED = "*office"
 class StaffDeps:
     booking: Deps
     staff: Any  # StaffStore
+    outbox: Any = None  # to show messages that could not be sent
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,12 @@ def agenda(deps: StaffDeps, principal: Principal, first: date | None, last: date
     warnings = [{"kind": "calendar_sync_failed", "agent_id": aid, "error": s.last_error, "since": s.last_attempt}
                 for aid, s in deps.staff.sync_status(office.id).items()
                 if s.last_error and agent_id in (None, aid)]
+    if deps.outbox is not None:
+        shown = {b.id for b in bookings}
+        warnings += [{"kind": "message_failed", "booking_id": f["booking_id"], "channel": f["channel"],
+                      "message": f["kind"], "error": f["error"], "since": f["at"]}
+                     for f in deps.outbox.failures() if f["office_id"] == office.id
+                     and (principal.supervisor and agent_id is None or f["booking_id"] in shown)]
     return Agenda(office, bookings, clashing, warnings)
 
 

@@ -230,3 +230,18 @@ def test_a_reminder_found_after_the_appointment_began_is_dropped(senders):
     sweep(senders.delivery())
     assert [k for _, k in senders.sms.keys()] == ["confirmation#sms#0"]
     assert [k for _, k in senders.email.keys()] == ["confirmation#email#0"]
+
+
+def test_failed_messages_show_in_the_staff_agenda(stack):
+    from chalicelib.scheduling.staff import Principal
+    from chalicelib.usecases import staff as staff_usecase
+
+    stack.email, stack.sms = Sender(fail_first=100), Sender()
+    created = book(stack)
+    for minute in range(1, 200, 3):
+        at(stack, FIXED_NOW + timedelta(minutes=minute))
+        sweep(stack.delivery())
+    boss = Principal("salou-oac", "boss", "supervisor")
+    warnings = staff_usecase.agenda(stack.staff_deps(), boss, None, None, None).warnings
+    failed = [w for w in warnings if w["kind"] == "message_failed"]
+    assert {w["booking_id"] for w in failed} == {created.booking.id} and {w["channel"] for w in failed} == {"email"}
