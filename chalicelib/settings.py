@@ -36,6 +36,8 @@ class Settings:
     staff_jwt_secret: str | None
     staff_jwks_url: str | None
     frame_ancestors: tuple[str, ...] = ("'self'",)  # CSP sources that may embed the citizen pages
+    secrets_path: str | None = None  # SSM Parameter Store path of the secrets, e.g. /citizen-scheduler/prod
+    sms_allowed_countries: tuple[str, ...] = ("ES",)  # deployment default; each office file narrows it
 
     @property
     def is_production(self) -> bool:
@@ -77,4 +79,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         else None,
         staff_jwks_url=env.get("SCHEDULER_STAFF_JWKS_URL") or None,
         frame_ancestors=tuple(env.get("SCHEDULER_FRAME_ANCESTORS", "").split()) or ("'self'",),
+        secrets_path=(env.get("SCHEDULER_SECRETS_PATH") or "").rstrip("/") or None,
+        sms_allowed_countries=tuple(env.get("SCHEDULER_SMS_ALLOWED_COUNTRIES", "ES").upper().replace(",", " ")
+                                    .split()),
     )
