@@ -13,7 +13,7 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 run: $(STAMP)
 	$(BIN)/python -m chalicelib.cli run
