@@ -52,7 +52,8 @@ def _name(raw: object, field: str, errors: list[FieldError]) -> str:
     return name
 
 
-def _email(raw: object, field: str, errors: list[FieldError]) -> str:
+def _present(raw: object, field: str, errors: list[FieldError], longest: int, what: str) -> str:
+    """A non-empty string of at most ``longest`` characters, stripped; else "" and an error."""
     if raw is None:
         errors.append(FieldError(field, "is required"))
         return ""
@@ -63,8 +64,15 @@ def _email(raw: object, field: str, errors: list[FieldError]) -> str:
     if not value:
         errors.append(FieldError(field, "must not be empty"))
         return ""
-    if len(value) > EMAIL_INPUT_MAX:
-        errors.append(FieldError(field, "is too long to be an e-mail address"))
+    if len(value) > longest:
+        errors.append(FieldError(field, f"is too long to be {what}"))
+        return ""
+    return value
+
+
+def _email(raw: object, field: str, errors: list[FieldError]) -> str:
+    value = _present(raw, field, errors, EMAIL_INPUT_MAX, "an e-mail address")
+    if not value:
         return ""
     from email_validator import EmailNotValidError, validate_email
 
@@ -76,18 +84,8 @@ def _email(raw: object, field: str, errors: list[FieldError]) -> str:
 
 
 def _phone(raw: object, default_region: str, field: str, errors: list[FieldError]) -> str:
-    if raw is None:
-        errors.append(FieldError(field, "is required"))
-        return ""
-    if not isinstance(raw, str):
-        errors.append(FieldError(field, "must be a string"))
-        return ""
-    value = raw.strip()
+    value = _present(raw, field, errors, PHONE_INPUT_MAX, "a phone number")
     if not value:
-        errors.append(FieldError(field, "must not be empty"))
-        return ""
-    if len(value) > PHONE_INPUT_MAX:
-        errors.append(FieldError(field, "is too long to be a phone number"))
         return ""
     import phonenumbers
 
