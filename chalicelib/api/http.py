@@ -28,11 +28,16 @@ from .views import slot_view
 log = logging.getLogger("scheduler.api")
 
 PROBLEM_TYPE = "application/problem+json"
+# Query dates outside these years can only be mistakes; inside them, date arithmetic (a day either side,
+# a default range, a time zone) never leaves Python's date range.
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2999, 12, 31)
+# No id of ours comes near this; longer path parameters never reach DynamoDB (whose keys stop at 2 KB).
+MAX_PATH_PARAMETER = 256
 _STATUS = {InvalidInput: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Unprocessable: 422,
            TooManyRequests: 429}
-_SLUG = {400: "invalid-input", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-         409: "conflict", 415: "unsupported-media-type", 422: "unprocessable", 429: "too-many-requests",
-         500: "internal-error", 503: "unavailable"}
+_SLUG = {400: "invalid-input", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+         405: "method-not-allowed", 409: "conflict", 415: "unsupported-media-type", 422: "unprocessable",
+         429: "too-many-requests", 500: "internal-error", 503: "unavailable"}
 
 
 def problem(status: int, title: str, detail: str, errors: list[FieldError] | None = None,
@@ -77,6 +82,8 @@ def route(bp: Blueprint, path: str, **options: Any) -> Callable:
             observability.bind(request_id=(request.context or {}).get("requestId")
                                or getattr(context, "aws_request_id", None), booking_id=kwargs.get("booking_id"))
             try:
+                if any(isinstance(v, str) and len(v) > MAX_PATH_PARAMETER for v in kwargs.values()):
+                    raise NotFound("Not found.")
                 return view(*args, **kwargs)
             except Exception as error:  # noqa: BLE001 - the single mapping point
                 response = from_error(error)
@@ -112,9 +119,12 @@ def local_date(params: dict[str, str], name: str) -> date | None:
     try:
         if len(value) != 10:
             raise ValueError
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(FieldError(name, "must be a date YYYY-MM-DD")) from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise InvalidInput(FieldError(name, f"must be between {EARLIEST_DATE} and {LATEST_DATE}"))
+    return parsed
 
 
 def dates(params: dict[str, str], *names: str) -> list[date | None]:

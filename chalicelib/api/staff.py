@@ -6,6 +6,7 @@ so every refusal is problem+json, and 401 (who are you?) stays apart from
 """
 from __future__ import annotations
 
+import re
 from email.utils import format_datetime, parsedate_to_datetime
 
 from chalice import Blueprint, Response
@@ -20,6 +21,7 @@ from . import http
 from .views import booking_view, utc
 
 bp = Blueprint(__name__)
+_OFFICE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # office and agent ids, as the office file allows them
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -111,9 +113,11 @@ def rotate_feed_token() -> Response:
     c = container()
     raw = bp.current_request.raw_body
     body = http.json_body(bp) if raw else {}
-    office_wide = body.get("office") is True
+    office_wide = body.get("office", False)
+    if not isinstance(office_wide, bool):
+        raise InvalidInput(FieldError("office", "must be true or false"))
     agent_id = body.get("agent_id")
-    if agent_id is not None and not isinstance(agent_id, str):
+    if agent_id is not None and not (isinstance(agent_id, str) and (agent_id == "" or _OFFICE_ID.match(agent_id))):
         raise InvalidInput(FieldError("agent_id", "must be an agent id"))
     owner, token = usecase.rotate_feed(c.staff_deps(), principal, agent_id, office_wide)
     secret = f"{principal.office_id}.{token}"
@@ -143,7 +147,8 @@ def _feed(office_id: str, agent_id: str | None, token: str) -> Response:
     c = container()
     deps = c.staff_deps()
     owner = agent_id or usecase.OFFICE_FEED
-    if not office_id or not usecase.feed_allowed(deps, office_id, owner, token):
+    if not _OFFICE_ID.match(office_id) or not _OFFICE_ID.match(owner.lstrip("*")) or \
+            not usecase.feed_allowed(deps, office_id, owner, token):
         raise NotFound("No such calendar.")  # the same answer for a wrong token and an unknown agent
     office = c.offices.get(office_id)
     now = c.now()

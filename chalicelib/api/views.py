@@ -8,7 +8,9 @@ from ..scheduling.model import Slot
 
 
 def utc(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 in UTC with ``Z``, to the second. Not ``strftime("%Y")``: it drops the zeros of years
+    before 1000 on glibc ("120-11-26T..."), which is not a date-time."""
+    return instant.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def local(instant: datetime, zone: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .availability import busy_span
@@ -15,6 +15,8 @@ from .model import Office, Service
 
 CONFIRMED, CANCELLED, COMPLETED, NO_SHOW = "confirmed", "cancelled", "completed", "no_show"
 STATUSES = (CONFIRMED, CANCELLED, COMPLETED, NO_SHOW)
+# Outside these, nobody books an appointment, and date arithmetic near year 1 or 9999 overflows.
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def parse_start(raw: object, field: str = "start") -> datetime:
         raise InvalidInput(FieldError(field, "must be an ISO 8601 instant such as 2027-03-30T07:00:00Z")) from None
     if value.tzinfo is None:
         raise InvalidInput(FieldError(field, "needs a zone: end it with Z (UTC)"))
+    if not EARLIEST <= value < LATEST:
+        raise InvalidInput(FieldError(field, "must be between the years 2000 and 2999"))
     return value
 
 

@@ -78,7 +78,7 @@ class InviteEvent:
     locale: str
     service_name: str
     office_name: str
-    video_url: str
+    video_url: str | None  # None or "" for phone and in-person appointments
     manage_url: str | None
     organizer: Attendee
     attendees: tuple[Attendee, ...]
@@ -158,7 +158,7 @@ def _vevent(event: InviteEvent, method: str, dtstamp: datetime) -> Event:
     summary = messages["summary"].format(service=_text(event.service_name), office=_text(event.office_name))
     if cancelled:
         summary = messages["cancelled"] + summary
-    paragraphs = [messages["join"].format(url=event.video_url)]
+    paragraphs = [messages["join"].format(url=event.video_url)] if event.video_url else []
     if event.manage_url:
         paragraphs.append(messages["manage"].format(url=event.manage_url))
     if cancelled:
@@ -172,15 +172,16 @@ def _vevent(event: InviteEvent, method: str, dtstamp: datetime) -> Event:
     vevent.add("DTEND", event.end.astimezone(zone))
     vevent.add("SUMMARY", summary)
     vevent.add("DESCRIPTION", "\n\n".join(paragraphs))
-    vevent.add("LOCATION", event.video_url)
-    vevent.add("URL", vUri(event.video_url))
-    vevent.add(
-        "CONFERENCE",
-        vUri(
-            event.video_url,
-            params={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": _param(messages["label"])},
-        ),
-    )
+    if event.video_url:
+        vevent.add("LOCATION", event.video_url)
+        vevent.add("URL", vUri(event.video_url))
+        vevent.add(
+            "CONFERENCE",
+            vUri(
+                event.video_url,
+                params={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": _param(messages["label"])},
+            ),
+        )
     vevent.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
     vevent.add("ORGANIZER", _address(event.organizer))
     for attendee in event.attendees:
@@ -205,7 +206,8 @@ def _check_event(event: InviteEvent) -> None:
         raise ValueError("start and end must be timezone-aware")
     if event.end <= event.start:
         raise ValueError("end must be after start")
-    _check_url(event.video_url)
+    if event.video_url:
+        _check_url(event.video_url)
     if event.manage_url is not None:
         _check_url(event.manage_url)
 

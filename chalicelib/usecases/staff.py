@@ -120,7 +120,9 @@ def _empty_plan(booking_id: str):
 # -- absences ----------------------------------------------------------------
 def add_absence(deps: StaffDeps, principal: Principal, body: dict[str, Any]):
     office = _office(deps, principal)
-    agent_id = body.get("agent_id") or principal.agent_id
+    agent_id = body.get("agent_id")
+    if agent_id is None or agent_id == "":
+        agent_id = principal.agent_id
     if not isinstance(agent_id, str):
         raise InvalidInput(FieldError("agent_id", "must be an agent id"))
     ensure_agent(principal, office, agent_id)

@@ -1,0 +1,1 @@
+"""Deployment: the CloudFormation merge template and IAM policies (``template``), packaging (``package``)."""
