@@ -9,7 +9,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -150,3 +150,24 @@ def static(name: str) -> Response:
     # versioned URLs (the pages') never change; a bare one (a logo named in an office file) may
     cache = LONG_CACHE if _query().get("v") == found.version else "public, max-age=86400"
     return Response(found.text, headers=_headers(found.content_type, cache))
+
+
+@page("/staff")
+def staff() -> Response:
+    """The staff agenda. Not tied to an office: the signed-in token says which (the agenda API answers it).
+
+    The page holds no personal data until the agent signs in with a token, which its script keeps in
+    sessionStorage only. It is never framed (its buttons change bookings): ``frame-ancestors 'none'``.
+    """
+    lang = web.choose_language(LOCALES, _query().get("lang"), bp.current_request.headers.get("accept-language"))
+    t = web.catalog(lang)
+    query = {k: v for k, v in _query().items() if k != "lang"}
+    languages = [{"code": code, "name": web.LANGUAGES[code], "current": code == lang,
+                  "href": "?" + urlencode({**query, "lang": code})} for code in LOCALES]
+    now = container().now()
+    data = {"lang": lang, "intl": web.INTL_LOCALES[lang], "t": t, "page": "staff",
+            "now": now.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"}
+    response = _html(web.render("staff.html", lang=lang, t=t, languages=languages, data=data))
+    policy = response.headers["Content-Security-Policy"]
+    response.headers["Content-Security-Policy"] = f"{policy.split('; frame-ancestors ')[0]}; frame-ancestors 'none'"
+    return response

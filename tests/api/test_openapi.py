@@ -415,6 +415,8 @@ def test_pages(api, stack):
     assert api.get("/static/common.js").status_code == 200
     assert api.get("/static/nothing.js").status_code == 404
     assert api.post("/").status_code == 405
+    assert api.get("/staff").status_code == 200
+    assert api.post("/staff").status_code == 405
 
 
 # -- bugs the fuzz found below the API layer, fixed; these keep them fixed ---------------------------------

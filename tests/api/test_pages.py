@@ -227,3 +227,54 @@ def test_the_first_load_stays_well_under_100_kb(client):
            [s["src"] for s in page.all("script") if "src" in s] + [page.all("img")[0]["src"]]
     total = len(get(client, BOOK).body) + sum(len(get(client, url).body) for url in urls)
     assert total < 60_000, total  # bodies only; the browser test counts headers and API calls too
+
+
+# -- the staff page -----------------------------------------------------------------------------------
+STAFF = "/staff"
+
+
+def test_the_staff_page_carries_the_security_headers_and_is_never_framed(client, stack):
+    stack.settings = replace(stack.settings, frame_ancestors=("'self'", "https://www.salou.cat"))
+    response = get(client, STAFF)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["Vary"] == "Accept-Language"
+    policy = assert_safe_headers(response, "'none'")  # its buttons change bookings: no clickjacking
+    assert policy["connect-src"] == "'self'" and policy["img-src"] == "'self'"
+    page = Page(response.body.decode())
+    assert not page.all("style") and not any("style" in attrs for _, attrs in page.tags)
+    assert not any(name.startswith("on") for _, attrs in page.tags for name in attrs)
+    scripts = page.all("script")
+    assert [s["src"].split("?")[0] for s in scripts if "src" in s] == ["/static/staff.js"]
+    for attrs in (*page.all("link"), *page.all("script"), *page.all("img")):
+        url = attrs.get("href") or attrs.get("src")
+        assert url is None or url.startswith("/"), f"external resource {url}"
+
+
+@pytest.mark.parametrize(("accept", "lang"), [("es-ES,es;q=0.9", "es"), ("en-GB", "en"), (None, "ca")])
+def test_the_staff_page_speaks_the_agents_language_and_holds_no_personal_data(client, accept, lang):
+    page = Page(get(client, STAFF, accept).body.decode())
+    assert page.all("html")[0]["lang"] == lang
+    data = page.data()
+    assert data["lang"] == lang and data["t"] == web.catalog(lang) and data["page"] == "staff"
+    assert data["now"] == "2027-03-01T08:00:00Z"  # the server's clock: the page's "today" follows it
+    assert set(data) == {"lang", "intl", "t", "page", "now"}  # no office, booking or token in the page
+    links = {a["hreflang"]: a["href"] for a in page.all("a") if "hreflang" in a}
+    assert links == {"ca": "?lang=ca", "es": "?lang=es", "en": "?lang=en"}
+    assert [a["hreflang"] for a in page.all("a") if "aria-current" in a] == [lang]
+    labels = {attrs["for"] for attrs in page.all("label")}
+    controls = {attrs["id"] for name, attrs in page.tags if name in ("input", "select", "textarea")}
+    assert controls and controls <= labels  # every control has a label
+
+
+def test_the_staff_script_is_served_like_the_others_and_its_messages_exist(client):
+    versioned = get(client, web.asset_url("staff.js"))
+    assert versioned.status_code == 200 and versioned.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert_safe_headers(versioned)
+    script = (WEB / "static" / "staff.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in script and "localStorage" not in script  # the token: sessionStorage only
+    keys = set(web.catalog("en"))
+    built = {f"staff_role_{r}" for r in ("agent", "supervisor")} | {f"staff_channel_{c}" for c in ("email", "sms")}
+    quoted = set(re.findall(r"\"((?:staff|err|status)_\w+|not_active)\"", script))
+    built |= {f"staff_status_{s}" for s in ("confirmed", "cancelled", "completed", "no_show")}
+    assert built | (quoted - {"staff_status_", "staff_role_"}) <= keys

@@ -173,7 +173,7 @@ def test_the_agent_feed_is_secret_cacheable_and_rotatable(client, stack):
     assert str(calendar["METHOD"]) == "PUBLISH"
     statuses = {str(e["UID"]).split("@")[0]: str(e["STATUS"]) for e in calendar.walk("VEVENT")}
     assert statuses[created["booking"]["id"]] == "CONFIRMED" and statuses[cancelled["booking"]["id"]] == "CANCELLED"
-    assert len(list(vobject.readComponents(feed.body.decode()))[0].vevent_list) == len(statuses)
+    assert len(next(iter(vobject.readComponents(feed.body.decode()))).vevent_list) == len(statuses)
     assert get(client, path, {"If-None-Match": feed.headers["ETag"]}).status_code == 304
     assert get(client, path, {"If-Modified-Since": feed.headers["Last-Modified"]}).status_code == 304
     stack.clock = lambda: FIXED_NOW + timedelta(days=40)  # cancelled more than 7 days ago: gone

@@ -15,7 +15,6 @@ from chalicelib.usecases import booking as usecase
 from chalicelib.usecases.delivery import sweep
 from tests.conftest import FIXED_NOW
 
-UTC = UTC
 START = "2027-03-23T08:00:00Z"  # Tuesday 09:00 in Madrid
 
 
@@ -33,7 +32,7 @@ class Sender:
                 raise ConnectionError("provider unavailable")
             self.sent.append(args)
 
-    def keys(self, agents: bool = False) -> list[tuple[str, str]]:
+    def delivered(self, agents: bool = False) -> list[tuple[str, str]]:
         """What went to citizens (and, with ``agents``, the agents' invites too)."""
         return [(a[-1].booking_id, a[-1].key) for a in self.sent if agents or not a[-1].key.startswith("agent#")]
 
@@ -91,7 +90,7 @@ def test_the_sweep_sends_reminders_when_due_and_only_once(senders):
     assert sweep(senders.delivery()).sent == 0
     at(senders, datetime(2027, 3, 22, 20, 0, tzinfo=UTC))
     assert sweep(senders.delivery()).sent == 1
-    assert Counter(senders.email.keys() + senders.sms.keys())[(created.booking.id, "reminder#1#sms")] == 1
+    assert Counter(senders.email.delivered() + senders.sms.delivered())[(created.booking.id, "reminder#1#sms")] == 1
     assert pending(senders, created.booking.id) == {}
 
 
@@ -137,7 +136,7 @@ def test_ten_sweeps_at_once_send_each_message_once(senders):
         thread.start()
     for thread in threads:
         thread.join()
-    sent = Counter(senders.email.keys() + senders.sms.keys())
+    sent = Counter(senders.email.delivered() + senders.sms.delivered())
     assert set(sent) == {d for d in due if not d[1].startswith("agent#")} and set(sent.values()) == {1}
     assert len(senders.email.sent) + len(senders.sms.sent) == len(due)
 
@@ -150,10 +149,10 @@ def test_a_crash_between_claim_and_send_is_sent_after_the_lease(senders):
     assert senders.outbox.claim(message, FIXED_NOW, "crashed-sender") is not None  # ... and then it died
     at(senders, FIXED_NOW + LEASE - timedelta(seconds=1))
     sweep(senders.delivery())
-    assert (created.booking.id, "confirmation#email#0") not in senders.email.keys()
+    assert (created.booking.id, "confirmation#email#0") not in senders.email.delivered()
     at(senders, FIXED_NOW + LEASE + timedelta(seconds=1))
     sweep(senders.delivery())
-    assert senders.email.keys().count((created.booking.id, "confirmation#email#0")) == 1
+    assert senders.email.delivered().count((created.booking.id, "confirmation#email#0")) == 1
 
 
 def test_provider_failures_are_retried_with_backoff_and_the_booking_is_unaffected(stack):
@@ -167,9 +166,9 @@ def test_provider_failures_are_retried_with_backoff_and_the_booking_is_unaffecte
     sweep(stack.delivery())  # second attempt fails too
     at(stack, FIXED_NOW + timedelta(minutes=4))
     sweep(stack.delivery())
-    assert stack.email.keys() == [(created.booking.id, "confirmation#email#0")]
-    assert stack.email.keys(agents=True).count((created.booking.id, f"agent#{created.booking.agent_id}#0")) == 1
-    assert stack.sms.keys() == [(created.booking.id, "confirmation#sms#0")]
+    assert stack.email.delivered() == [(created.booking.id, "confirmation#email#0")]
+    assert stack.email.delivered(agents=True).count((created.booking.id, f"agent#{created.booking.agent_id}#0")) == 1
+    assert stack.sms.delivered() == [(created.booking.id, "confirmation#sms#0")]
     again = usecase.get_booking(stack.booking_deps(), created.booking.id, created.token)[0]
     assert again.status == "confirmed" and again.sequence == 0
 
@@ -228,8 +227,8 @@ def test_a_reminder_found_after_the_appointment_began_is_dropped(senders):
     usecase.create_booking(deps, "salou-oac", request(), None)
     at(senders, datetime(2027, 3, 23, 9, 0, tzinfo=UTC))  # the sweep was down until after the appointment
     sweep(senders.delivery())
-    assert [k for _, k in senders.sms.keys()] == ["confirmation#sms#0"]
-    assert [k for _, k in senders.email.keys()] == ["confirmation#email#0"]
+    assert [k for _, k in senders.sms.delivered()] == ["confirmation#sms#0"]
+    assert [k for _, k in senders.email.delivered()] == ["confirmation#email#0"]
 
 
 def test_failed_messages_show_in_the_staff_agenda(stack):

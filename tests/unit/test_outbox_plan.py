@@ -32,8 +32,9 @@ def test_quiet_hours_across_the_spring_forward_night():
     assert due == local(2027, 3, 27, 20, 45)
 
 
-def plan(kind="confirmation", start=local(2027, 3, 23, 9, 0), now=local(2027, 3, 1, 9, 0), country="ES",
-         sms_used=0, policy=POLICY, reminders=POLICY.reminders):
+def plan(kind="confirmation", start=None, now=None, country="ES", sms_used=0, policy=POLICY,
+         reminders=POLICY.reminders):
+    start, now = start or local(2027, 3, 23, 9, 0), now or local(2027, 3, 1, 9, 0)
     return plan_messages(kind=kind, office_id="o", booking_id="b", sequence=0, start=start.astimezone(UTC),
                          timezone="Europe/Madrid", email="e@x.org", phone="+34610000000", phone_country=country,
                          name="N", facts={}, invite="ICS", reminders=reminders, policy=policy, sms_used=sms_used,
