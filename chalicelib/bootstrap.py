@@ -60,7 +60,7 @@ class Container:
         return Deps(offices=self.offices, bookings=self.bookings, clock=self.clock, new_id=self.new_id,
                     new_token=self.new_token, video=self.video, public_url=self.settings.public_url,
                     sender_email=self.settings.sender_email, deliver=lambda messages: deliver(self.delivery(), messages),
-                    limits=self.limits)
+                    limits=self.limits, sms_countries=frozenset(self.settings.sms_allowed_countries))
 
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -50,6 +50,7 @@ class Deps:
     sender_email: str = "no-reply@example.org"
     deliver: Callable[[list], Any] | None = None
     limits: Any = None
+    sms_countries: frozenset[str] | None = None  # the deployment's; None: each office's list alone
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def _send_now(deps: Deps, plan: Plan) -> None:
 def _plan(deps: Deps, kind: str, booking: Booking, office: Office, token: str, now: datetime,
           previous_agent: str | None = None) -> Plan:
     return plan_for(kind, booking, office, deps.video, manage_url(deps, booking.id, token), deps.sender_email, now,
-                    previous_agent)
+                    previous_agent, deps.sms_countries)
 
 
 # -- create ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The messages a booking change causes: facts for the templates, the invite, the plan."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -32,9 +33,14 @@ def facts_for(booking: Booking, office: Office, video: Any, manage_url: str | No
 
 
 def plan_for(kind: str, booking: Booking, office: Office, video: Any, manage_url: str | None, sender_email: str,
-             now: datetime, previous_agent: str | None = None) -> Plan:
+             now: datetime, previous_agent: str | None = None, sms_countries: frozenset[str] | None = None) -> Plan:
     """The citizen's messages, plus invites to the agents: REQUEST to the one holding the booking,
-    CANCEL to one who no longer does (a move to another agent, or a cancellation)."""
+    CANCEL to one who no longer does (a move to another agent, or a cancellation).
+
+    ``sms_countries`` is the deployment's list: it narrows the office's, never widens it."""
+    policy = office.messaging
+    if sms_countries is not None:
+        policy = replace(policy, sms_countries=policy.sms_countries & sms_countries)
     service = office.services[booking.service_id]
     try:
         country = phone_country(booking.citizen.phone)
@@ -45,7 +51,7 @@ def plan_for(kind: str, booking: Booking, office: Office, video: Any, manage_url
         timezone=office.timezone, email=booking.citizen.email, phone=booking.citizen.phone, phone_country=country,
         name=booking.citizen.name, facts=facts_for(booking, office, video, manage_url, sender_email),
         invite=invite_for(booking, office, video, manage_url).decode("utf-8"),
-        reminders=office.reminders_for(service), policy=office.messaging, sms_used=booking.sms_used, now=now,
+        reminders=office.reminders_for(service), policy=policy, sms_used=booking.sms_used, now=now,
     )
     agents = [(booking.agent_id, not booking.active)]
     if previous_agent and previous_agent != booking.agent_id:

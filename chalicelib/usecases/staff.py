@@ -218,7 +218,7 @@ def reassign(deps: StaffDeps, principal: Principal, booking_id: str, body: dict[
         taken = _holding(days, office.id, agent_id, booking.hold_days, booking.id, booking.hold)
         after = replace(booking, agent_id=agent_id, sequence=booking.sequence + 1, updated_at=now)
         plan = plan_for(CHANGE, after, office, deps.booking.video, None, deps.booking.sender_email, now,
-                        previous_agent=booking.agent_id)
+                        previous_agent=booking.agent_id, sms_countries=deps.booking.sms_countries)
         # same time, same room: the reminders stand; staff do not hold the citizen's manage link
         plan = replace(plan, put=[m for m in plan.put if m.kind != "reminder"], delete=[])
         after = replace(after, sms_used=plan.sms_used)

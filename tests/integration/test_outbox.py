@@ -4,6 +4,7 @@ from __future__ import annotations
 import email
 import threading
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 
@@ -188,6 +189,15 @@ def test_after_the_last_attempt_a_message_is_parked_where_operators_see_it(stack
 def test_sms_only_to_allowed_countries(senders):
     book(senders, phone="+33612345678")  # a French mobile: e-mail yes, SMS no
     assert len(senders.email.to_citizens()) == 1 and senders.sms.sent == []
+
+
+@pytest.mark.parametrize(("deployment", "texted"), [(("ES",), False), (("ES", "FR"), True)])
+def test_the_deployment_list_narrows_the_office_list(senders, demo_document, deployment, texted):
+    demo_document["messages"]["sms_allowed_countries"] = ["ES", "FR"]
+    senders.offices.put(demo_document, FIXED_NOW)
+    senders.settings = replace(senders.settings, sms_allowed_countries=deployment)
+    book(senders, phone="+33612345678")
+    assert len(senders.email.to_citizens()) == 1 and bool(senders.sms.sent) == texted
 
 
 def test_at_most_k_sms_per_booking(senders):
