@@ -5,7 +5,7 @@
 1. ``infra.template``: the merge template (``build/merge-<stage>.json``) and the policy files;
 2. ``chalice package --stage <stage> --merge-template build/merge-<stage>.json build/package``,
    which downloads manylinux wheels for Lambda (cached in ``.chalice/deployments/`` per
-   requirements; offline with ``PIP_NO_INDEX=1 PIP_FIND_LINKS=wheelhouse``, see docs/deploy.md);
+   requirements; offline with ``PIP_NO_INDEX=1 PIP_FIND_LINKS=wheelhouse``, see the README, "Offline build");
 3. a pruning pass over ``deployment.zip``: botocore's API models for the services the app calls
    (``BOTOCORE_SERVICES``) and babel's locale data for the app's locales (``LOCALES``) only. The
    two are most of the zip (botocore ships a model for every AWS service, babel every CLDR locale)

@@ -87,7 +87,7 @@ def table_resource(table_name: str, stage: str) -> dict[str, Any]:
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},  # KMS, with the AWS managed key aws/dynamodb
         "DeletionProtectionEnabled": stage == "prod",
-        # A ceiling on what abuse can cost; far above what the offices need (see docs/deploy.md).
+        # A ceiling on what abuse can cost; far above what the offices need (see the README, "First line of defence").
         "OnDemandThroughput": {"MaxReadRequestUnits": {"Ref": "TableMaxReadRequestUnits"},
                                "MaxWriteRequestUnits": {"Ref": "TableMaxWriteRequestUnits"}},
         "Tags": [{"Key": "application", "Value": "citizen-scheduler"}, {"Key": "stage", "Value": stage}],

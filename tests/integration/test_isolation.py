@@ -75,3 +75,21 @@ def test_a_citizens_secret_opens_only_their_booking(client, both):
         "citizen": {"name": "Pere", "email": "pere@example.org", "phone": "977390350", "locale": "ca"}}).json_body
     problem(client.http.get(f"/v1/bookings/{salou['booking']['id']}", headers=auth(vila["manage_token"])), 404)
     problem(post(client, f"/v1/bookings/{salou['booking']['id']}/cancel", headers=auth(vila["manage_token"])), 404)
+
+
+def test_absences_stay_in_their_office(client, both):
+    salou_boss = token(both, agent="boss", role="supervisor")
+    vila_anna = token(both, agent="agent-anna", office="vilaseca-oac")
+    vila_boss = token(both, agent="boss", role="supervisor", office="vilaseca-oac")
+    before = slots(client, "vilaseca-oac", "tax-and-fees")  # only Vila-seca's Anna serves it
+    absence = {"agent_id": "agent-anna", "start": "2027-03-23T07:00:00Z", "end": "2027-03-23T12:00:00Z"}
+    salou = send(client, "post", "/v1/staff/absences", salou_boss, absence)  # Salou's Anna, not Vila-seca's
+    assert salou.status_code == 201
+    absence_id = salou.json_body["absence"]["id"]
+    assert "2027-03-23T08:00:00Z" in before and slots(client, "vilaseca-oac", "tax-and-fees") == before
+    for headers in (vila_anna, vila_boss):
+        listed = get(client, "/v1/staff/absences?agent_id=agent-anna", headers).json_body["absences"]
+        assert absence_id not in {a["id"] for a in listed}
+        assert send(client, "delete", f"/v1/staff/absences/{absence_id}", headers).status_code in (403, 404)
+    problem(send(client, "post", "/v1/staff/absences", vila_boss, {**absence, "agent_id": "agent-jordi"}), 403)
+    assert absence_id in {a["id"] for a in get(client, "/v1/staff/absences", salou_boss).json_body["absences"]}
