@@ -96,11 +96,14 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(f"{base}/v1/offices/{office_ids[0]}", chalice)
         print("\nThe local stack is up (Ctrl-C stops everything):")
-        print(f"  AWS emulator (DynamoDB, SES, SNS): {emulator.url}")
+        for office_id in office_ids:
+            print(f"  Booking page: {base}/book/{office_id}")
+        print(f"  Staff page:   {base}/staff   (sign in with a token below)")
         for office_id in office_ids:
             print(f"  Office API:   {base}/v1/offices/{office_id}")
-            print(f"  Services:     {base}/v1/offices/{office_id}/services")
+        print(f"  API document: {base}/v1/openapi.json")
         print(f"  Outbox:       {base}/dev/outbox   (e-mails also as .eml files in var/outbox/)")
+        print(f"  AWS emulator (DynamoDB, SES, SNS): {emulator.url}")
         agent = next(iter(offices[0].agents))
         print(f"\nStaff tokens for {office_ids[0]} (12 hours; more with `python -m chalicelib.cli staff-token`):")
         print(f"  agent {agent}:  {cli.staff_token(agent, 'agent', office_ids[0])}")
