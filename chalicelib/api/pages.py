@@ -60,8 +60,13 @@ def _html(body: str, status: int = 200, office: Office | None = None, cache: str
                                                                Vary="Accept-Language"))
 
 
+def _language(locales: tuple[str, ...]) -> str:
+    """``?lang=`` if offered, else the best of Accept-Language, else the first of ``locales``."""
+    return web.choose_language(locales, _query().get("lang"), bp.current_request.headers.get("accept-language"))
+
+
 def _error_page(status: int) -> Response:
-    lang = web.choose_language(LOCALES, _query().get("lang"), bp.current_request.headers.get("accept-language"))
+    lang = _language(LOCALES)
     key = "not_found" if status == 404 else "unavailable"
     try:
         home = f"/book/{container().settings.default_office}?lang={lang}" if status == 404 else None
@@ -91,15 +96,14 @@ def page(path: str) -> Callable:
     return register
 
 
-def _language_links(office: Office, lang: str) -> list[dict[str, Any]]:
+def _language_links(locales: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
     query = {k: v for k, v in _query().items() if k != "lang"}
     return [{"code": code, "name": web.LANGUAGES[code], "current": code == lang,
-             "href": "?" + urlencode({**query, "lang": code})} for code in office.locales]
+             "href": "?" + urlencode({**query, "lang": code})} for code in locales]
 
 
 def _render(template: str, office: Office, **data: Any) -> str:
-    lang = web.choose_language(office.locales, _query().get("lang"),
-                               bp.current_request.headers.get("accept-language"))
+    lang = _language(office.locales)
     t = web.catalog(lang)
     today = container().now().astimezone(ZoneInfo(office.timezone)).date()
     horizon = max((s.horizon_days for s in office.services.values()), default=0)
@@ -110,7 +114,7 @@ def _render(template: str, office: Office, **data: Any) -> str:
                  "languages": {code: web.LANGUAGES[code] for code in office.locales}, **data}
     return web.render(template, lang=lang, t=t, office=office, office_name=office.name(lang), logo=_logo(office),
                       brand_css=f"/book/{office.id}/brand.css?v={brand_version}",
-                      privacy=office.privacy_notice.get(lang, ""), languages=_language_links(office, lang),
+                      privacy=office.privacy_notice.get(lang, ""), languages=_language_links(office.locales, lang),
                       data=page_data)
 
 
@@ -159,15 +163,12 @@ def staff() -> Response:
     The page holds no personal data until the agent signs in with a token, which its script keeps in
     sessionStorage only. It is never framed (its buttons change bookings): ``frame-ancestors 'none'``.
     """
-    lang = web.choose_language(LOCALES, _query().get("lang"), bp.current_request.headers.get("accept-language"))
+    lang = _language(LOCALES)
     t = web.catalog(lang)
-    query = {k: v for k, v in _query().items() if k != "lang"}
-    languages = [{"code": code, "name": web.LANGUAGES[code], "current": code == lang,
-                  "href": "?" + urlencode({**query, "lang": code})} for code in LOCALES]
     now = container().now()
     data = {"lang": lang, "intl": web.INTL_LOCALES[lang], "t": t, "page": "staff",
             "now": now.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"}
-    response = _html(web.render("staff.html", lang=lang, t=t, languages=languages, data=data))
+    response = _html(web.render("staff.html", lang=lang, t=t, languages=_language_links(LOCALES, lang), data=data))
     policy = response.headers["Content-Security-Policy"]
     response.headers["Content-Security-Policy"] = f"{policy.split('; frame-ancestors ')[0]}; frame-ancestors 'none'"
     return response

@@ -177,6 +177,7 @@ def test_a_manage_link_with_a_wrong_token_is_the_same_friendly_404(client):
 
 @pytest.mark.parametrize(("name", "content_type"), [
     ("scheduler.css", "text/css; charset=utf-8"),
+    ("dom.js", "text/javascript; charset=utf-8"),
     ("common.js", "text/javascript; charset=utf-8"),
     ("book.js", "text/javascript; charset=utf-8"),
     ("manage.js", "text/javascript; charset=utf-8"),
@@ -244,7 +245,7 @@ def test_the_staff_page_carries_the_security_headers_and_is_never_framed(client,
     assert not page.all("style") and not any("style" in attrs for _, attrs in page.tags)
     assert not any(name.startswith("on") for _, attrs in page.tags for name in attrs)
     scripts = page.all("script")
-    assert [s["src"].split("?")[0] for s in scripts if "src" in s] == ["/static/staff.js"]
+    assert [s["src"].split("?")[0] for s in scripts if "src" in s] == ["/static/dom.js", "/static/staff.js"]
     for attrs in (*page.all("link"), *page.all("script"), *page.all("img")):
         url = attrs.get("href") or attrs.get("src")
         assert url is None or url.startswith("/"), f"external resource {url}"

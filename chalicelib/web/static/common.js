@@ -3,29 +3,8 @@
    Plain JavaScript for current browsers: no framework, no build step, no inline code (CSP). */
 (function () {
   "use strict";
-  const data = JSON.parse(document.getElementById("page-data").textContent);
+  const {data, $, t, h} = window.DOM;
   const zone = data.office.timezone;
-  const $ = (id) => document.getElementById(id);
-
-  function t(key, vars) {
-    const text = data.t[key] || key;
-    return vars ? text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m)) : text;
-  }
-
-  /* h("button", {type: "button", onclick: f}, "text", child...): DOM nodes, never HTML strings. */
-  function h(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-      else if (name === "class") node.className = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    }
-    for (const child of children.flat()) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
 
   /* Local dates are "YYYY-MM-DD" strings, computed at noon UTC (no browser zone involved);
      instants are shown in the office's zone. */

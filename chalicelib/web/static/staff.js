@@ -4,8 +4,7 @@
    Plain JavaScript, no framework, no inline code (CSP); nothing is ever inserted as HTML. */
 (function () {
   "use strict";
-  const data = JSON.parse(document.getElementById("page-data").textContent);
-  const $ = (id) => document.getElementById(id);
+  const {data, $, t, h} = window.DOM;
   const STORE_KEY = "citizen-scheduler.staff-token";
   const DAY_MS = 86400000;
   const MAX_ABSENCE_DAYS = 90;
@@ -14,25 +13,6 @@
 
   /* "Now" is the server's (it may be fixed for demos), moved on by the time this page has been open. */
   const now = () => Date.parse(data.now) + (performance.now() - loadedAt);
-
-  function t(key, vars) {
-    const text = data.t[key] || key;
-    return vars ? text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m)) : text;
-  }
-
-  function h(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-      else if (name === "class") node.className = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    }
-    for (const child of children.flat()) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
 
   const store = {
     get() { try { return sessionStorage.getItem(STORE_KEY); } catch (error) { return null; } },
