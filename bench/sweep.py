@@ -1,19 +1,25 @@
 """DynamoDB requests for one outbox sweep with 10,000 future bookings and 5 messages due.
 
-The table holds 10,000 booking items and their 30,000 future reminders
-(written in batches, as the booking transactions would have left them) plus
-5 due messages. The sweep runs with fake senders; every DynamoDB request it
-makes is counted at the emulator.
+The table holds the demo office, 10,000 bookings' 30,000 future reminders
+(written in batches, as the booking transactions would have left them) and
+5 due SMS reminders. The sweep runs with fake senders; every DynamoDB request
+it makes is counted at the emulator. Besides its one Query, each SMS costs a
+claim, a count against the office's daily SMS cap and a mark-sent (three
+UpdateItem), and the cap needs the office (one GetItem per sweep).
 """
 from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
+import yaml
 
 from bench.report import emit, summarize
 from devstack.emulator import FAKE_CREDENTIALS, Emulator
+
+DEMO_OFFICE = Path(__file__).resolve().parent.parent / "config" / "offices" / "salou-oac.yaml"
 
 NOW = datetime(2027, 3, 1, 8, tzinfo=UTC)
 BOOKINGS, DUE = 10_000, 5
@@ -43,6 +49,7 @@ def main() -> None:
                                                    "SCHEDULER_AWS_ENDPOINT": emu.url}))
         container.clock = lambda: NOW
         container.email = container.sms = NullSender()
+        container.offices.put(yaml.safe_load(DEMO_OFFICE.read_text(encoding="utf-8")), NOW)
 
         def message(n: int, key: str, due: datetime) -> Message:
             start = due + timedelta(days=1)

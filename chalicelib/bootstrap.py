@@ -49,7 +49,7 @@ class Container:
         return Delivery(outbox=self.outbox, email=self.email, sms=self.sms, clock=self.clock,
                         new_claim=lambda: secrets.token_hex(8),
                         metric=lambda name, value, unit="Count", office_id=None: metric(name, value, unit, office_id),
-                        sms_allowed=sms_gate(self.limits, self.offices, self.clock,
+                        sms_refusal=sms_gate(self.limits, self.offices, self.clock,
                                              lambda name, value, unit="Count", office_id=None: metric(
                                                  name, value, unit, office_id)))
 

@@ -30,7 +30,7 @@ class Delivery:
     clock: Callable[[], datetime]
     new_claim: Callable[[], str]
     metric: Callable[..., None] = lambda *args, **kwargs: None
-    sms_allowed: Callable[[Message], bool] = lambda message: True
+    sms_refusal: Callable[[Message], str | None] = lambda message: None  # why this SMS may not go
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,9 @@ def deliver(delivery: Delivery, messages: list[Message]) -> Report:
             delivery.outbox.sent(claimed, now)  # too late to remind: the appointment has begun
             skipped += 1
             continue
-        if not delivery.sms_allowed(message):
-            delivery.outbox.failed(claimed, now, "DailySmsCap: the office's SMS cap for today is reached",
-                                   final=True)  # e-mail still goes; this SMS does not
+        refusal = delivery.sms_refusal(message)
+        if refusal:
+            delivery.outbox.failed(claimed, now, refusal, final=True)  # e-mail still goes; this SMS does not
             skipped += 1
             continue
         try:

@@ -1,6 +1,7 @@
 """Abuse limits: who may book, list and text how often (fixed windows, counted in DynamoDB)."""
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -8,11 +9,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..scheduling.contact import Citizen
-from ..scheduling.errors import TooManyRequests
+from ..scheduling.errors import NotFound, TooManyRequests
 from ..scheduling.model import Office
 from ..scheduling.outbox import SMS, Message
 
 HOUR, MINUTE, DAY = timedelta(hours=1), timedelta(minutes=1), timedelta(days=1)
+log = logging.getLogger("scheduler.limits")
 
 
 def _window(now: datetime, size: timedelta) -> tuple[str, datetime]:
@@ -54,22 +56,38 @@ def contact_limit_error(now: datetime) -> TooManyRequests:
 
 
 def sms_gate(store: Any, offices: Any, clock: Callable[[], datetime],
-             metric: Callable[..., None]) -> Callable[[Message], bool]:
-    """Before each SMS: count it against the office's daily cap. Alert at 80 %, stop at 100 %."""
+             metric: Callable[..., None]) -> Callable[[Message], str | None]:
+    """Before each SMS: count it against the office's daily cap. Alert at 80 %, stop at 100 %.
 
-    def allowed(message: Message) -> bool:
+    A gate lives for one sweep or request: it reads each office once. No SMS goes out on behalf of
+    an office that no longer exists (and its messages cannot stop the sweep)."""
+    seen: dict[str, Office | None] = {}
+
+    def office_of(office_id: str) -> Office | None:
+        if office_id not in seen:
+            try:
+                seen[office_id] = offices.get(office_id)
+            except NotFound:
+                seen[office_id] = None
+        return seen[office_id]
+
+    def refusal(message: Message) -> str | None:
         if message.channel != SMS or store is None:
-            return True
-        office = offices.get(message.office_id)
+            return None
+        office = office_of(message.office_id)
+        if office is None:
+            log.warning("SMS of an unknown office not sent", extra={"office_id": message.office_id,
+                                                                    "booking_id": message.booking_id})
+            return "UnknownOffice: the office no longer exists"
         cap = office.limits.sms_per_day
         now = clock()
         day = now.astimezone(ZoneInfo(office.timezone)).date().isoformat()
         count = store.hit("sms-day", office.id, day, cap, int((now + 2 * DAY).timestamp())) if cap else None
         if count is None:
             metric("SmsCapReached", 1, "Count", office.id)
-            return False
+            return "DailySmsCap: the office's SMS cap for today is reached"
         if count >= 0.8 * cap > count - 1:
             metric("SmsCapWarning", count, "Count", office.id)
-        return True
+        return None
 
-    return allowed
+    return refusal

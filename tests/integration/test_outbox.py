@@ -241,6 +241,19 @@ def test_a_reminder_found_after_the_appointment_began_is_dropped(senders):
     assert [k for _, k in senders.email.delivered()] == ["confirmation#email#0"]
 
 
+def test_an_sms_of_a_removed_office_is_parked_and_the_sweep_goes_on(senders):
+    from chalicelib.adapters.dynamodb.models import OfficeRecord
+
+    deps = senders.booking_deps()
+    deps.deliver = None  # everything waits for the sweep
+    created = usecase.create_booking(deps, "salou-oac", request(), None)
+    OfficeRecord(*OfficeRecord.key("salou-oac")).delete()  # the office is taken out of service
+    sweep(senders.delivery())  # does not raise
+    assert (created.booking.id, "confirmation#email#0") in senders.email.delivered() and senders.sms.sent == []
+    parked = [f for f in senders.outbox.failures() if f["channel"] == "sms"]
+    assert len(parked) == 1 and parked[0]["error"].startswith("UnknownOffice")
+
+
 def test_failed_messages_show_in_the_staff_agenda(stack):
     from chalicelib.scheduling.staff import Principal
     from chalicelib.usecases import staff as staff_usecase
