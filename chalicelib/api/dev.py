@@ -1,17 +1,19 @@
 """``GET /dev/outbox``: what citizens would have received, in the local stage only."""
 from __future__ import annotations
 
-import email
 import html
 import json
-from email import policy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..scheduling.errors import NotFound
 from . import http
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 bp = Blueprint(__name__)
 
@@ -23,13 +25,20 @@ def _folder() -> Path:
     return Path(settings.outbox_dir)
 
 
+def _parse(raw: bytes) -> EmailMessage:  # the email package is loaded only here (local stage)
+    import email
+    from email import policy
+
+    return email.message_from_bytes(raw, policy=policy.default)
+
+
 @http.route(bp, "/dev/outbox", methods=["GET"])
 def outbox() -> Response:
     folder = _folder()
     mails = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.exists() else []
     rows = []
     for path in mails:
-        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        message = _parse(path.read_bytes())
         name = html.escape(path.stem)
         rows.append(f"<li><a href='/dev/outbox/{name}.eml'>{html.escape(str(message['Subject']))}</a> "
                     f"to {html.escape(str(message['To']))} · <a href='/dev/outbox/{name}.ics'>invite.ics</a></li>")
@@ -52,7 +61,7 @@ def outbox_file(name: str) -> Response:
     raw = path.read_bytes()
     if extension == "eml":
         return Response(raw.decode("utf-8", "replace"), headers={"Content-Type": "text/plain; charset=utf-8"})
-    message = email.message_from_bytes(raw, policy=policy.default)
+    message = _parse(raw)
     invite = next((p for p in message.walk() if p.get_filename() == "invite.ics"), None)
     if invite is None:
         raise NotFound("This message has no invite.")

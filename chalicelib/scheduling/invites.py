@@ -19,9 +19,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText, vUri
+if TYPE_CHECKING:  # imported where used: a slot listing's cold start never loads icalendar
+    from icalendar import Calendar, Event, vCalAddress
 
 PRODID = "-//Citizen Office Scheduler//EN"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
@@ -112,6 +114,8 @@ def build_feed(events: Iterable[InviteEvent], calendar_name: str, dtstamp: datet
         _check_event(event)
     stamp = _utc(dtstamp, "dtstamp")
     calendar = _calendar("PUBLISH")
+    from icalendar import vText
+
     name = vText(_text(calendar_name))  # explicit: icalendar would not escape these "unknown" properties
     calendar.add("NAME", name)
     calendar.add("X-WR-CALNAME", name)
@@ -122,6 +126,8 @@ def build_feed(events: Iterable[InviteEvent], calendar_name: str, dtstamp: datet
 
 
 def _calendar(method: str) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
@@ -132,6 +138,8 @@ def _calendar(method: str) -> Calendar:
 
 def _add_timezones(calendar: Calendar, events: list[InviteEvent]) -> None:
     """Add one VTIMEZONE per zone, covering whole years around that zone's events."""
+    from icalendar import Timezone
+
     spans: dict[str, tuple[date, date]] = {}
     for event in events:
         zone = _zone(event.timezone)
@@ -151,6 +159,8 @@ def _add_timezones(calendar: Calendar, events: list[InviteEvent]) -> None:
 
 
 def _vevent(event: InviteEvent, method: str, dtstamp: datetime) -> Event:
+    from icalendar import Alarm, Event, vUri
+
     messages = MESSAGES[event.locale]
     zone = _zone(event.timezone)
     cancelled = event.cancelled or method == "CANCEL"
@@ -248,6 +258,8 @@ def _check_url(url: str) -> None:
 
 def _address(person: Attendee, role: str | None = None, rsvp: bool = False) -> vCalAddress:
     """``mailto:`` address with a sanitized CN (plus ROLE, PARTSTAT and RSVP for attendees)."""
+    from icalendar import vCalAddress
+
     if person.email.count("@") != 1 or ":" in person.email or _URI_UNSAFE.search(person.email):
         raise ValueError("e-mail must be one address without whitespace or control characters")
     address = vCalAddress(f"mailto:{person.email}")
