@@ -51,6 +51,7 @@ def agenda() -> Response:
     found = usecase.agenda(c.staff_deps(), principal, first, last, params.get("agent_id") or None)
     return Response({
         "office_id": found.office.id, "timezone": found.office.timezone,
+        "agents": [{"id": a, "display_name": found.office.agents[a].display_name} for a in found.agents],
         "bookings": [_staff_view(b, found.office, c.video, b.id in found.needs_reassignment) for b in found.bookings],
         "warnings": found.warnings,
     }, headers=NO_STORE)

@@ -40,6 +40,7 @@ class Agenda:
     bookings: list[Booking]
     needs_reassignment: set[str]
     warnings: list[dict[str, Any]]
+    agents: list[str]  # whom the caller may see: every agent of the office for a supervisor, else themselves
 
 
 def _office(deps: StaffDeps, principal: Principal) -> Office:
@@ -90,7 +91,8 @@ def agenda(deps: StaffDeps, principal: Principal, first: date | None, last: date
                       "message": f["kind"], "error": f["error"], "since": f["at"]}
                      for f in deps.outbox.failures() if f["office_id"] == office.id
                      and (principal.supervisor and agent_id is None or f["booking_id"] in shown)]
-    return Agenda(office, bookings, clashing, warnings)
+    agents = list(office.agents) if principal.supervisor else [principal.agent_id]
+    return Agenda(office, bookings, clashing, warnings, [a for a in agents if a in office.agents])
 
 
 def set_outcome(deps: StaffDeps, principal: Principal, booking_id: str, status: object) -> tuple[Booking, Office]:

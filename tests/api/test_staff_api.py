@@ -94,6 +94,10 @@ def test_an_agent_sees_their_own_agenda_and_a_supervisor_the_office(client, stac
     office = get(client, "/v1/staff/agenda?from=2027-03-23&to=2027-03-23",
                  token(stack, agent="boss", role="supervisor")).json_body
     assert {mine["booking"]["id"], other["booking"]["id"]} <= {b["id"] for b in office["bookings"]}
+    # the agents the caller may see, with or without bookings: the supervisor's forms need them all
+    assert [a["id"] for a in office["agents"]] == list(stack.offices.get("salou-oac").agents)
+    assert len(office["agents"]) == 7 and {"id": "agent-anna", "display_name": "Anna"} in office["agents"]
+    assert [a["id"] for a in agenda["agents"]] == ["agent-anna"]
     only_jordi = get(client, "/v1/staff/agenda?from=2027-03-23&to=2027-03-23&agent_id=agent-jordi",
                      token(stack, agent="boss", role="supervisor")).json_body
     assert {b["agent"]["id"] for b in only_jordi["bookings"]} == {"agent-jordi"}

@@ -308,6 +308,9 @@ def test_a_supervisor_sees_several_agents_and_filters_by_agent(office, open_page
     options = page.locator("#f-agent option").all_inner_texts()
     assert options[0] == t("ca", "staff_all_agents")
     assert {first["agent"]["display_name"], second["agent"]["display_name"]} <= set(options)
+    agents = [a.display_name for a in live.stack.offices.get(OFFICE).agents.values()]
+    assert sorted(options[1:]) == sorted(agents)  # every agent, booked this week or not
+    assert sorted(page.locator("#f-absence-agent option").all_inner_texts()[1:]) == sorted(agents)
     check_page(page, "office")
 
     page.get_by_label(t("ca", "staff_agent_filter")).select_option(first["agent"]["id"])

@@ -268,7 +268,7 @@
     $("agenda-error").textContent = "";
     state.bookings = response.data.bookings.slice().sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
     state.warnings = response.data.warnings || [];
-    for (const booking of state.bookings) state.agents.set(booking.agent.id, booking.agent.display_name);
+    for (const agent of response.data.agents) state.agents.set(agent.id, agent.display_name);
     if (!state.agent && new Set(state.bookings.map((b) => b.agent.id)).size > 1) state.supervisor = true;
     greet();
     renderAgents();
