@@ -279,6 +279,42 @@ def test_an_agent_declares_an_absence_and_its_slots_vanish(office, open_page, ch
     check_page(page, "absence-deleted")
 
 
+def test_a_supervisor_reassigns_a_booking_whose_agent_is_absent(office, open_page, check_page):
+    live = office
+    booking = book_for(live, "agent-anna", "2027-03-04T08:30:00Z")  # Thursday 09:30 in Salou
+    boss = staff_token(live, agent="boss", role="supervisor")
+    absences = {}
+    for agent in ("agent-anna", "agent-jordi", "agent-laia", "agent-marc", "agent-nuria", "agent-pau", "agent-sara"):
+        status, body = live.call("POST", "/v1/staff/absences", {"agent_id": agent, "start": "2027-03-04T08:00:00Z",
+                                                                "end": "2027-03-04T10:00:00Z"}, token=boss)
+        assert status == 201, body
+        absences[agent] = body["absence"]["id"]
+
+    page = open_page(locale="es-ES")
+    sign_in(page, live, boss, "es")
+    assert t("es", "staff_needs_reassignment") in card(page, booking).inner_text()
+    page.wait_for_function("() => !document.getElementById('absence-list').textContent.includes('agent-')")
+    assert "Pau" in page.inner_text("#absence-list")  # absences name their agents, whichever loaded first
+    button = card(page, booking).get_by_role("button", name=t("es", "staff_reassign"))
+    button.click()  # everyone is away: nobody to take it
+    page.wait_for_function("id => document.getElementById('err-' + id).textContent !== ''", arg=booking["id"])
+    assert page.inner_text(f"#err-{booking['id']}") == t("es", "staff_err_no_agent_free")
+    check_page(page, "reassign-refused")
+
+    status, _ = live.call("DELETE", f"/v1/staff/absences/{absences['agent-pau']}", token=boss)  # Pau is back
+    assert status in (200, 204)
+    card(page, booking).get_by_role("button", name=t("es", "staff_reassign")).click()
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('Pau')")
+    assert page.inner_text("#status") == t("es", "staff_reassigned", time="09:30", name=booking["citizen"]["name"],
+                                           agent="Pau")
+    assert page.evaluate("() => document.activeElement.id") == f"b-{booking['id']}"
+    moved = card(page, booking).inner_text()
+    assert "Pau" in moved and t("es", "staff_needs_reassignment") not in moved
+    assert card(page, booking).get_by_role("button", name=t("es", "staff_reassign")).count() == 0
+    assert agenda(live, boss)[booking["id"]]["agent"]["id"] == "agent-pau"
+    check_page(page, "reassigned")
+
+
 def _office_with_warnings(live: Live) -> tuple[dict, dict, dict]:
     """Three bookings, two of them at the same time (so two agents), a failed sync and a failed SMS."""
     first = book(live, "2027-03-02T09:00:00Z")

@@ -9,7 +9,8 @@
   const DAY_MS = 86400000;
   const MAX_ABSENCE_DAYS = 90;
   const loadedAt = performance.now();
-  const REASONS = {not_started: "staff_err_not_started", not_active: "not_active", busy: "staff_err_busy"};
+  const REASONS = {not_started: "staff_err_not_started", not_active: "not_active", busy: "staff_err_busy",
+    no_agent_free: "staff_err_no_agent_free", already_started: "already_started"};
 
   /* "Now" is the server's (it may be fixed for demos), moved on by the time this page has been open. */
   const now = () => Date.parse(data.now) + (performance.now() - loadedAt);
@@ -268,7 +269,9 @@
     $("agenda-error").textContent = "";
     state.bookings = response.data.bookings.slice().sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
     state.warnings = response.data.warnings || [];
+    const known = state.agents.size;
     for (const agent of response.data.agents) state.agents.set(agent.id, agent.display_name);
+    if (state.agents.size !== known && state.absences.length) renderAbsences();  // their names are known now
     if (!state.agent && new Set(state.bookings.map((b) => b.agent.id)).size > 1) state.supervisor = true;
     greet();
     renderAgents();
@@ -362,6 +365,10 @@
       actions.push(h("a", {class: "button primary", href: booking.agent_video_url, target: "_blank", rel: "noopener noreferrer",
         "aria-describedby": id, "data-action": "join"}, t("join"), h("span", {class: "visually-hidden"}, " " + t("new_tab"))));
     }
+    if (active && !started && state.supervisor && booking.needs_reassignment) {
+      actions.push(h("button", {type: "button", class: "secondary", "aria-describedby": id, "data-action": "reassign",
+        onclick: (event) => reassign(booking, event.currentTarget)}, t("staff_reassign")));
+    }
     if (active && started) {
       actions.push(h("button", {type: "button", class: "secondary", "aria-describedby": id, "data-action": "completed",
         onclick: (event) => outcome(booking, "completed", event.currentTarget)}, t("staff_mark_done")));
@@ -398,6 +405,26 @@
     $("b-" + booking.id).focus();
     status(t(value === "completed" ? "staff_marked_completed" : "staff_marked_no_show",
       {time: time(booking.start), name: booking.citizen.name}));
+  }
+
+  /* A supervisor moves a booking whose agent is absent to another free agent at the same time
+     (the citizen gets an update, both agents an invite or a cancellation); agenda and absences reload. */
+  async function reassign(booking, button) {
+    if (state.busy) return;
+    state.busy = true;
+    const done = busyButton(button, t("staff_saving"));
+    const response = await api("POST", `/v1/staff/bookings/${encodeURIComponent(booking.id)}/reassign`, {});
+    state.busy = false;
+    if (!state.token) return;
+    done();
+    if (!response.ok) {
+      $("err-" + booking.id).textContent = failure(response);
+      return;
+    }
+    await Promise.all([loadAgenda(), loadAbsences()]);
+    status(t("staff_reassigned", {time: time(booking.start), name: booking.citizen.name,
+      agent: response.data.booking.agent.display_name}));
+    ($("b-" + booking.id) || $("h-agenda")).focus();
   }
 
   /* While the page stays open: outcome buttons appear once an appointment begins, a new day reloads.
@@ -439,6 +466,11 @@
     const current = now();
     state.absences = response.data.absences.filter((a) => Date.parse(a.end) > current)
       .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    renderAbsences();
+  }
+
+  function renderAbsences() {
+    const list = $("absence-list");
     if (!state.absences.length) {
       list.replaceChildren(h("li", {class: "empty"}, t("staff_no_absences")));
       return;
