@@ -108,7 +108,8 @@ def _render(template: str, office: Office, **data: Any) -> str:
     today = container().now().astimezone(ZoneInfo(office.timezone)).date()
     horizon = max((s.horizon_days for s in office.services.values()), default=0)
     brand_version = web.version_of(brand.css(office.branding.get("color")))
-    page_data = {"lang": lang, "intl": web.INTL_LOCALES[lang], "t": t, "today": today.isoformat(),
+    citizen_messages = {k: v for k, v in t.items() if not k.startswith("staff_")}  # half the catalog is staff's
+    page_data = {"lang": lang, "intl": web.INTL_LOCALES[lang], "t": citizen_messages, "today": today.isoformat(),
                  "last_day": (today + timedelta(days=horizon)).isoformat(),
                  "office": {"id": office.id, "timezone": office.timezone, "locales": list(office.locales)},
                  "languages": {code: web.LANGUAGES[code] for code in office.locales}, **data}

@@ -3,6 +3,8 @@ absences; a wrong token is refused kindly; a supervisor sees the whole office an
 from __future__ import annotations
 
 import itertools
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -313,6 +315,52 @@ def test_a_supervisor_reassigns_a_booking_whose_agent_is_absent(office, open_pag
     assert card(page, booking).get_by_role("button", name=t("es", "staff_reassign")).count() == 0
     assert agenda(live, boss)[booking["id"]]["agent"]["id"] == "agent-pau"
     check_page(page, "reassigned")
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, answer.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def test_calendar_links_for_an_agent_and_for_the_office(office, open_page, check_page):
+    live = office
+    booking = book_for(live, "agent-anna", "2027-03-03T08:00:00Z")
+    page = open_page(locale="ca-ES")
+    sign_in(page, live, staff_token(live), "ca")
+    assert page.inner_text("#feed-whose") == t("ca", "staff_feed_yours")
+    assert page.locator("#feed-result").is_hidden()
+    page.get_by_role("button", name=t("ca", "staff_feed_button")).click()
+    heading_has_focus(page, "h-feed-result")
+    first = page.get_by_label(t("ca", "staff_feed_url")).input_value()
+    assert first.startswith(f"{live.url}/v1/agents/agent-anna/calendar.ics?token=salou-oac.")
+    assert page.locator("#feed-webcal").get_attribute("href") == "webcal://" + first.split("://", 1)[1]
+    status, feed = fetch(first)
+    assert status == 200 and f"UID:{booking['id']}@" in feed.replace("\r\n ", "")
+    page.get_by_role("button", name=t("ca", "staff_feed_copy")).click()
+    page.wait_for_function("texts => texts.includes(document.getElementById('status').textContent)",
+                           arg=[t("ca", "staff_feed_copied"), t("ca", "staff_feed_select")])  # as the browser allows
+    check_page(page, "feed")
+
+    page.get_by_role("button", name=t("ca", "staff_feed_button")).click()  # a new link retires the old one
+    page.wait_for_function("old => document.getElementById('f-feed-url').value !== old", arg=first)
+    assert fetch(first)[0] == 404
+    assert fetch(page.get_by_label(t("ca", "staff_feed_url")).input_value())[0] == 200
+
+    page.get_by_role("button", name=t("ca", "staff_signout")).click()  # nothing of it is left on the page
+    assert page.locator("#feed-result").is_hidden() and page.locator("#f-feed-url").input_value() == ""
+    sign_in(page, live, staff_token(live, agent="boss", role="supervisor"), "ca")
+    assert page.inner_text("#feed-whose") == t("ca", "staff_feed_office")
+    page.get_by_role("button", name=t("ca", "staff_feed_button")).click()
+    heading_has_focus(page, "h-feed-result")
+    office_feed = page.get_by_label(t("ca", "staff_feed_url")).input_value()
+    assert office_feed.startswith(f"{live.url}/v1/offices/{OFFICE}/calendar.ics?token=")
+    page.get_by_label(t("ca", "staff_agent_filter")).select_option("agent-pau")
+    page.wait_for_function("text => document.getElementById('feed-whose').textContent === text",
+                           arg=t("ca", "staff_feed_for", name="Pau"))
+    check_page(page, "feed-supervisor")
 
 
 def _office_with_warnings(live: Live) -> tuple[dict, dict, dict]:

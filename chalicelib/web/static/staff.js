@@ -149,7 +149,9 @@
     store.clear();
     state = fresh();
     for (const id of ["agenda", "warning-list", "absence-list", "absence-result-list", "who"]) $(id).replaceChildren();
-    for (const id of ["agenda-error", "absence-error", "absence-list-error"]) $(id).textContent = "";
+    for (const id of ["agenda-error", "absence-error", "absence-list-error", "feed-error"]) $(id).textContent = "";
+    $("feed-result").hidden = true;
+    $("f-feed-url").value = "";
     $("agenda").setAttribute("aria-busy", "true");
     $("warnings").hidden = true;
     $("absence-result").hidden = true;
@@ -293,6 +295,7 @@
     absent.replaceChildren(h("option", {value: ""}, t("staff_choose_agent")),
       ...agents.map(([id, name]) => h("option", {value: id}, name)));
     absent.value = agents.some(([id]) => id === chosen) ? chosen : "";
+    $("feed-whose").textContent = feedTarget().whose;
   }
 
   function failedMessages(bookingId) {
@@ -578,6 +581,46 @@
       return;
     }
     signIn(token, $("signin"));
+  });
+
+  /* -- calendar feed ------------------------------------------------------------------------------ */
+  /* An agent: their own. A supervisor: the agent in view, or the whole office. */
+  function feedTarget() {
+    if (!state.supervisor) return {body: {}, whose: t("staff_feed_yours")};
+    return state.agent ? {body: {agent_id: state.agent}, whose: t("staff_feed_for", {name: agentName(state.agent)})}
+      : {body: {office: true}, whose: t("staff_feed_office")};
+  }
+
+  async function newFeed(button) {
+    if (state.busy) return;
+    state.busy = true;
+    const done = busyButton(button, t("staff_saving"));
+    const response = await api("POST", "/v1/staff/calendar-token", feedTarget().body);
+    state.busy = false;
+    if (!state.token) return;
+    done();
+    if (!response.ok) {
+      $("feed-error").textContent = failure(response);
+      return;
+    }
+    $("feed-error").textContent = "";
+    $("f-feed-url").value = response.data.feed_url;
+    $("feed-webcal").href = response.data.webcal_url;
+    $("feed-result").hidden = false;
+    $("h-feed-result").focus();
+    status(t("staff_feed_ready"));
+  }
+
+  $("feed-new").addEventListener("click", (event) => newFeed(event.currentTarget));
+  $("feed-copy").addEventListener("click", async () => {
+    const field = $("f-feed-url");
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+      status(t("staff_feed_copied"));
+    } catch (error) {
+      status(t("staff_feed_select"));  // the link is selected: Ctrl+C copies it
+    }
   });
 
   $("sign-out").addEventListener("click", signOut);
