@@ -390,14 +390,23 @@
       h("p", {class: "alert", role: "alert", id: "err-" + booking.id}));
   }
 
-  async function outcome(booking, value, button) {
-    if (state.busy) return;
+  /* One change at a time: its button shows the work; null when another change is running or the
+     session ended meanwhile. */
+  async function change(button, request, busyText = "staff_saving") {
+    if (state.busy) return null;
     state.busy = true;
-    const done = busyButton(button, t("staff_saving"));
-    const response = await api("POST", `/v1/staff/bookings/${encodeURIComponent(booking.id)}/status`, {status: value});
+    const done = busyButton(button, t(busyText));
+    const response = await api(...request);
     state.busy = false;
-    if (!state.token) return;
+    if (!state.token) return null;
     done();
+    return response;
+  }
+
+  async function outcome(booking, value, button) {
+    const path = `/v1/staff/bookings/${encodeURIComponent(booking.id)}/status`;
+    const response = await change(button, ["POST", path, {status: value}]);
+    if (!response) return;
     if (!response.ok) {
       $("err-" + booking.id).textContent = failure(response);
       return;
@@ -413,13 +422,9 @@
   /* A supervisor moves a booking whose agent is absent to another free agent at the same time
      (the citizen gets an update, both agents an invite or a cancellation); agenda and absences reload. */
   async function reassign(booking, button) {
-    if (state.busy) return;
-    state.busy = true;
-    const done = busyButton(button, t("staff_saving"));
-    const response = await api("POST", `/v1/staff/bookings/${encodeURIComponent(booking.id)}/reassign`, {});
-    state.busy = false;
-    if (!state.token) return;
-    done();
+    const path = `/v1/staff/bookings/${encodeURIComponent(booking.id)}/reassign`;
+    const response = await change(button, ["POST", path, {}]);
+    if (!response) return;
     if (!response.ok) {
       $("err-" + booking.id).textContent = failure(response);
       return;
@@ -489,13 +494,9 @@
   }
 
   async function removeAbsence(absence, button) {
-    if (state.busy) return;
-    state.busy = true;
-    const done = busyButton(button, t("staff_deleting"));
-    const response = await api("DELETE", `/v1/staff/absences/${encodeURIComponent(absence.id)}`);
-    state.busy = false;
-    if (!state.token) return;
-    done();
+    const path = `/v1/staff/absences/${encodeURIComponent(absence.id)}`;
+    const response = await change(button, ["DELETE", path], "staff_deleting");
+    if (!response) return;
     if (!response.ok) {
       $("absence-list-error").textContent = failure(response);
       return;
@@ -538,12 +539,8 @@
     if (errors.length) return;
     const body = {start, end};
     if (state.supervisor && $("f-absence-agent").value) body.agent_id = $("f-absence-agent").value;
-    state.busy = true;
-    const done = busyButton($("absence-submit"), t("staff_saving"));
-    const response = await api("POST", "/v1/staff/absences", body);
-    state.busy = false;
-    if (!state.token) return;
-    done();
+    const response = await change($("absence-submit"), ["POST", "/v1/staff/absences", body]);
+    if (!response) return;
     if (response.status !== 201) {
       const fields = {start: ["start", "staff_err_start"], end: ["end", "staff_err_end"],
         agent_id: ["absence-agent", "staff_err_agent"]};
@@ -592,13 +589,8 @@
   }
 
   async function newFeed(button) {
-    if (state.busy) return;
-    state.busy = true;
-    const done = busyButton(button, t("staff_saving"));
-    const response = await api("POST", "/v1/staff/calendar-token", feedTarget().body);
-    state.busy = false;
-    if (!state.token) return;
-    done();
+    const response = await change(button, ["POST", "/v1/staff/calendar-token", feedTarget().body]);
+    if (!response) return;
     if (!response.ok) {
       $("feed-error").textContent = failure(response);
       return;
