@@ -1,4 +1,4 @@
-"""Citizen pages: the booking page, the manage page, their assets, and friendly error pages.
+"""The pages: booking and manage pages for citizens, the staff agenda, their assets, friendly error pages.
 
 The pages are plain HTML whose scripts use the JSON API; nothing here changes a booking
 (opening a manage link only shows it: mail scanners open links).
