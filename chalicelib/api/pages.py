@@ -9,7 +9,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from ..scheduling.errors import NotFound
 from ..scheduling.model import LOCALES, Office
 from ..usecases import booking as usecase
 from ..web import brand
+from . import views
 
 bp = Blueprint(__name__)
 log = logging.getLogger("scheduler.pages")
@@ -168,7 +169,7 @@ def staff() -> Response:
     t = web.catalog(lang)
     now = container().now()
     data = {"lang": lang, "intl": web.INTL_LOCALES[lang], "t": t, "page": "staff",
-            "now": now.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"}
+            "now": views.utc(now)}
     response = _html(web.render("staff.html", lang=lang, t=t, languages=_language_links(LOCALES, lang), data=data))
     policy = response.headers["Content-Security-Policy"]
     response.headers["Content-Security-Policy"] = f"{policy.split('; frame-ancestors ')[0]}; frame-ancestors 'none'"

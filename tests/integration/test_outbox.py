@@ -174,12 +174,18 @@ def test_provider_failures_are_retried_with_backoff_and_the_booking_is_unaffecte
     assert again.status == "confirmed" and again.sequence == 0
 
 
-def test_after_the_last_attempt_a_message_is_parked_where_operators_see_it(stack):
+def book_and_fail_every_email(stack):
+    """A booking whose e-mails fail at every attempt, swept until they run out of attempts."""
     stack.email, stack.sms = Sender(fail_first=100), Sender()
     created = book(stack)
     for minute in range(1, 200, 3):
         at(stack, FIXED_NOW + timedelta(minutes=minute))
         sweep(stack.delivery())
+    return created
+
+
+def test_after_the_last_attempt_a_message_is_parked_where_operators_see_it(stack):
+    created = book_and_fail_every_email(stack)
     failures = [f for f in stack.outbox.failures() if f["booking_id"] == created.booking.id]
     assert [f["kind"] for f in failures] == ["confirmation", "confirmation"]  # the citizen's and the agent's
     assert all(f["attempts"] == MAX_ATTEMPTS for f in failures)
@@ -258,11 +264,7 @@ def test_failed_messages_show_in_the_staff_agenda(stack):
     from chalicelib.scheduling.staff import Principal
     from chalicelib.usecases import staff as staff_usecase
 
-    stack.email, stack.sms = Sender(fail_first=100), Sender()
-    created = book(stack)
-    for minute in range(1, 200, 3):
-        at(stack, FIXED_NOW + timedelta(minutes=minute))
-        sweep(stack.delivery())
+    created = book_and_fail_every_email(stack)
     boss = Principal("salou-oac", "boss", "supervisor")
     warnings = staff_usecase.agenda(stack.staff_deps(), boss, None, None, None).warnings
     failed = [w for w in warnings if w["kind"] == "message_failed"]

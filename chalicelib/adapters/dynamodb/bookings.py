@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -25,6 +25,7 @@ from .models import (
     IdempotencyRecord,
     LedgerRecord,
     LimitRecord,
+    iso,
     shared_connection,
 )
 
@@ -172,22 +173,18 @@ def _key_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
 def _to_record(b: Booking, retention_days: int) -> BookingRecord:
-    start = _iso(b.start)
+    start = iso(b.start)
     return BookingRecord(
         *BookingRecord.key(b.id),
         office_id=b.office_id, service_id=b.service_id, agent_id=b.agent_id, status=b.status, channel=b.channel,
-        start=start, end=_iso(b.end), citizen_name=b.citizen.name, citizen_email=b.citizen.email,
+        start=start, end=iso(b.end), citizen_name=b.citizen.name, citizen_email=b.citizen.email,
         citizen_phone=b.citizen.phone, locale=b.citizen.locale, notes=b.notes, token_hash=b.token_hash,
-        video_room=b.video_room, sequence=b.sequence, created_at=_iso(b.created_at), updated_at=_iso(b.updated_at),
+        video_room=b.video_room, sequence=b.sequence, created_at=iso(b.created_at), updated_at=iso(b.updated_at),
         hold=f"{b.hold[0]}-{b.hold[1]}", hold_days=" ".join(d.isoformat() for d in b.hold_days),
         sms_used=b.sms_used,
         expires_at=int((b.end + timedelta(days=retention_days)).timestamp()),

@@ -5,6 +5,8 @@ connection per model class, so it also drops those caches.
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.connection import Connection
 from pynamodb.connection.base import MetaTable
@@ -48,6 +50,11 @@ class DueIndex(GlobalSecondaryIndex):
 
     due_pk = UnicodeAttribute(hash_key=True)
     due_at = UnicodeAttribute(range_key=True)
+
+
+def iso(instant: datetime) -> str:
+    """How every stored instant is written: UTC, to the second, with ``Z`` (sort keys compare as text)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Record(Model):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
 from ...scheduling.outbox import FAILED, LEASE, MAX_ATTEMPTS, PENDING, SENDING, SENT, Message, retry_at
-from .models import OutboxRecord
+from .models import OutboxRecord, iso
 
 DUE, FAILED_PARTITION = "DUE", "FAILED"
 
@@ -24,10 +24,6 @@ class Claimed:
     message: Message
     claim: str
     attempts: int
-
-
-def iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def to_record(message: Message, retention_until: datetime) -> OutboxRecord:

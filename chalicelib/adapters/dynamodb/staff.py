@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 
 from ...scheduling.booking import Booking
 from ...scheduling.holds import AgentDay
-from .bookings import _from_record, _iso, _Transaction
+from .bookings import _from_record, _Transaction
 from .ledger import from_record as ledger_from_record
 from .ledger import to_record as ledger_to_record
 from .ledger import unchanged_since_read
-from .models import AbsenceRecord, BookingRecord, FeedRecord, LedgerRecord, SyncRecord
+from .models import AbsenceRecord, BookingRecord, FeedRecord, LedgerRecord, SyncRecord, iso
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class StaffStore:
     # -- agenda -------------------------------------------------------------
     def agenda(self, office_id: str, agent_id: str | None, start: datetime, end: datetime) -> list[Booking]:
         """Bookings starting in ``[start, end)``: one Query on the agent's or the office's index."""
-        low, high = f"{_iso(start)}#", f"{_iso(end)}#"
+        low, high = f"{iso(start)}#", f"{iso(end)}#"
         if agent_id:
             records = BookingRecord.by_agent.query(f"OFFICE#{office_id}#AGENT#{agent_id}",
                                                    BookingRecord.gsi1sk.between(low, high))
@@ -60,7 +60,7 @@ class StaffStore:
         tx.save("absence", AbsenceRecord(
             AbsenceRecord.partition(absence.office_id), absence.id, agent_id=absence.agent_id, start=absence.start,
             end=absence.end, hold_days=" ".join(d.isoformat() for d in absence.hold_days),
-            created_by=absence.created_by, created_at=_iso(now),
+            created_by=absence.created_by, created_at=iso(now),
             expires_at=absence.end + keep_days * 86400), AbsenceRecord.pk.does_not_exist())
         for day in days:
             tx.save("ledger", ledger_to_record(day), unchanged_since_read(day))
@@ -81,7 +81,7 @@ class StaffStore:
             return None
 
     def set_feed_hash(self, office_id: str, owner: str, token_hash: str, now: datetime) -> None:
-        FeedRecord(*FeedRecord.key(office_id, owner), token_hash=token_hash, rotated_at=_iso(now)).save()
+        FeedRecord(*FeedRecord.key(office_id, owner), token_hash=token_hash, rotated_at=iso(now)).save()
 
     # -- busy calendars -----------------------------------------------------
     def sync_status(self, office_id: str) -> dict[str, SyncStatus]:
@@ -92,9 +92,9 @@ class StaffStore:
     def record_sync(self, office_id: str, agent_id: str, now: datetime, error: str | None,
                     days: tuple[date, ...] | None) -> None:
         record = SyncRecord(*SyncRecord.key(office_id, agent_id))
-        actions = [SyncRecord.last_attempt.set(_iso(now))]
+        actions = [SyncRecord.last_attempt.set(iso(now))]
         if error is None:
-            actions += [SyncRecord.last_success.set(_iso(now)), SyncRecord.last_error.remove()]
+            actions += [SyncRecord.last_success.set(iso(now)), SyncRecord.last_error.remove()]
         else:
             actions.append(SyncRecord.last_error.set(error[:200]))
         if days is not None:

@@ -3,7 +3,7 @@
    Plain JavaScript for current browsers: no framework, no build step, no inline code (CSP). */
 (function () {
   "use strict";
-  const {data, $, t, h} = window.DOM;
+  const {data, $, t, h, api} = window.DOM;
   const zone = data.office.timezone;
 
   /* Local dates are "YYYY-MM-DD" strings, computed at noon UTC (no browser zone involved);
@@ -26,24 +26,6 @@
     .format(new Date(instant));
   const whenText = (instant) => t("when", {date: longDate(instant), time: time(instant)});
   const localDay = (slot) => slot.local_start.slice(0, 10);
-
-  async function api(method, path, options) {
-    const {body, token, key} = options || {};
-    const headers = {Accept: "application/json"};
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (token) headers.Authorization = "Bearer " + token;
-    if (key) headers["Idempotency-Key"] = key;
-    let response;
-    try {
-      response = await fetch(path, {method, headers, cache: "no-store", credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body)});
-    } catch (error) {
-      return {status: 0, ok: false, data: {}};
-    }
-    let payload = {};
-    try { payload = await response.json(); } catch (error) { payload = {}; }
-    return {status: response.status, ok: response.ok, data: payload || {}};
-  }
 
   function uuid() {
     if (crypto.randomUUID) return crypto.randomUUID();

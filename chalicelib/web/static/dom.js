@@ -1,5 +1,5 @@
-/* Shared by every page, loaded first: the page's data (its JSON block), its messages, and DOM nodes built
-   without HTML strings. Plain JavaScript, no inline code (CSP). */
+/* Shared by every page, loaded first: the page's data (its JSON block), its messages, DOM nodes built
+   without HTML strings, and the JSON API. Plain JavaScript, no inline code (CSP). */
 (function () {
   "use strict";
   const data = JSON.parse(document.getElementById("page-data").textContent);
@@ -26,5 +26,25 @@
     return node;
   }
 
-  window.DOM = {data, $, t, h};
+  /* api("POST", path, {body, token, key}): the JSON API, never throwing; a network failure is status 0.
+     No cookies: a page's only credential is the token it holds. */
+  async function api(method, path, options) {
+    const {body, token, key} = options || {};
+    const headers = {Accept: "application/json"};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = "Bearer " + token;
+    if (key) headers["Idempotency-Key"] = key;
+    let response;
+    try {
+      response = await fetch(path, {method, headers, cache: "no-store", credentials: "omit",
+        body: body === undefined ? undefined : JSON.stringify(body)});
+    } catch (error) {
+      return {status: 0, ok: false, data: {}};
+    }
+    let payload = {};
+    try { payload = await response.json(); } catch (error) { payload = {}; }
+    return {status: response.status, ok: response.ok, data: payload || {}};
+  }
+
+  window.DOM = {data, $, t, h, api};
 })();

@@ -80,18 +80,7 @@
 
   /* -- the API ----------------------------------------------------------------------------------- */
   async function api(method, path, body) {
-    const headers = {Accept: "application/json", Authorization: "Bearer " + state.token};
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    let response;
-    try {
-      response = await fetch(path, {method, headers, cache: "no-store", credentials: "omit",
-        body: body === undefined ? undefined : JSON.stringify(body)});
-    } catch (error) {
-      return {status: 0, ok: false, data: {}};
-    }
-    let payload = {};
-    try { payload = await response.json(); } catch (error) { payload = {}; }
-    const result = {status: response.status, ok: response.ok, data: payload || {}};
+    const result = await window.DOM.api(method, path, {body, token: state.token});
     if (result.status === 401 && state.token) refused();
     return result;
   }
